@@ -1,0 +1,12 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // PGlite loads its WASM and data files from its package folder at run time.
+  serverExternalPackages: ["@electric-sql/pglite", "pg", "pg-boss"],
+  poweredByHeader: false,
+  typedRoutes: false,
+  // Files outside the app that the Node server reads at run time.
+  outputFileTracingIncludes: { "/*": ["./drizzle/**/*"] },
+};
+
+export default nextConfig;

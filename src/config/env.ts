@@ -1,0 +1,145 @@
+/**
+ * The one typed configuration module. Nothing else in `src/` reads `process.env`.
+ *
+ * Two views of the same environment:
+ * - `edgeConfig()`  — what the edge app needs (hosts, origin, shared secret). Safe to import from
+ *   edge code: it uses zod only and reads `process.env`, which every edge host provides.
+ * - `serverConfig()` — everything the Node side needs (database, data folder, auth).
+ *
+ * Both parse once and cache. An invalid or missing value throws a `ConfigError` whose message
+ * names every offending variable, so a bad start stops with an actionable line.
+ */
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; problem: string }[]) {
+    super(
+      "Invalid Signpost configuration:\n" +
+        issues.map((i) => `  - ${i.variable}: ${i.problem}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const url = z
+  .string()
+  .url()
+  .transform((value) => value.replace(/\/+$/, ""));
+
+const hostList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?$/, "each entry must be a host, e.g. sgn.st or localhost:3000")));
+
+const secret = z.string().min(32, "must be at least 32 characters (use `openssl rand -hex 32`)");
+
+const edgeSchema = z.object({
+  /** Public origin of the dashboard and API, e.g. https://app.example.com. */
+  APP_URL: url.default("http://localhost:3000"),
+  /** Hosts that serve short links. Defaults to APP_URL's host (the embedded single-host setup). */
+  SHORT_DOMAINS: hostList.optional(),
+  /** Where the edge app reaches the Node origin's internal endpoints. Defaults to APP_URL. */
+  ORIGIN_URL: url.optional(),
+  /** Shared secret: signs the edge <-> origin protocol and Better Auth sessions. */
+  SIGNPOST_SECRET: secret,
+});
+
+const serverSchema = edgeSchema.extend({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Any Postgres. When absent, Signpost runs on embedded PGlite in DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  /** Folder for embedded data (PGlite files). Git-ignored by default. */
+  DATA_DIR: z.string().min(1).default(".signpost"),
+  /** When set, first-run setup requires this token (recommended on public hosts). */
+  SETUP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Size of the Postgres connection pool in server mode. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type EdgeConfig = ReturnType<typeof finishEdge>;
+export type ServerConfig = ReturnType<typeof finishServer>;
+
+function finishEdge(raw: z.infer<typeof edgeSchema>) {
+  const appHost = new URL(raw.APP_URL).host.toLowerCase();
+  return {
+    appUrl: raw.APP_URL,
+    appHost,
+    originUrl: raw.ORIGIN_URL ?? raw.APP_URL,
+    shortDomains: raw.SHORT_DOMAINS && raw.SHORT_DOMAINS.length > 0 ? raw.SHORT_DOMAINS : [appHost],
+    secret: raw.SIGNPOST_SECRET,
+  };
+}
+
+function finishServer(raw: z.infer<typeof serverSchema>) {
+  return {
+    ...finishEdge(raw),
+    nodeEnv: raw.NODE_ENV,
+    databaseUrl: raw.DATABASE_URL,
+    dataDir: raw.DATA_DIR,
+    setupToken: raw.SETUP_TOKEN,
+    databasePoolMax: raw.DATABASE_POOL_MAX,
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+function parse<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  // Empty strings count as unset, the way most .env tooling means them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? "(environment)"),
+        problem: issue.code === "invalid_type" && issue.input === undefined ? "is required but not set" : issue.message,
+      })),
+    );
+  }
+  return result.data;
+}
+
+/** Parses an explicit environment; exported for tests and tools. */
+export function parseEdgeConfig(env: Env): EdgeConfig {
+  return finishEdge(parse(edgeSchema, env));
+}
+
+/** Parses an explicit environment; exported for tests and tools. */
+export function parseServerConfig(env: Env): ServerConfig {
+  return finishServer(parse(serverSchema, env));
+}
+
+let edgeCache: EdgeConfig | undefined;
+let serverCache: ServerConfig | undefined;
+
+export function edgeConfig(): EdgeConfig {
+  edgeCache ??= parseEdgeConfig(readEnv());
+  return edgeCache;
+}
+
+export function serverConfig(): ServerConfig {
+  serverCache ??= parseServerConfig(readEnv());
+  return serverCache;
+}
+
+function readEnv(): Env {
+  // Listed explicitly: bundlers for the edge only expose variables that are named in the code.
+  return {
+    APP_URL: process.env.APP_URL,
+    SHORT_DOMAINS: process.env.SHORT_DOMAINS,
+    ORIGIN_URL: process.env.ORIGIN_URL,
+    SIGNPOST_SECRET: process.env.SIGNPOST_SECRET,
+    NODE_ENV: process.env.NODE_ENV,
+    DATABASE_URL: process.env.DATABASE_URL,
+    DATA_DIR: process.env.DATA_DIR,
+    SETUP_TOKEN: process.env.SETUP_TOKEN,
+    DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX,
+  };
+}

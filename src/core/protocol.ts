@@ -1,0 +1,96 @@
+/**
+ * The edge <-> origin protocol's request signature (see docs/protocol.md). Web Crypto only, so
+ * every host of the edge app and the Node origin share this one implementation.
+ *
+ * signature = hex(HMAC-SHA256(key, "v1\n" + METHOD + "\n" + path?sorted-query + "\n" + timestamp + "\n"
+ *                                   + nonce + "\n" + hex(SHA-256(body))))
+ * key       = HMAC-SHA256(SIGNPOST_SECRET, "signpost/internal/v1")   (domain separation)
+ */
+export const PROTOCOL_VERSION = "v1";
+export const MAX_CLOCK_SKEW_MS = 60_000;
+
+export const HEADER_TIMESTAMP = "x-signpost-timestamp";
+export const HEADER_NONCE = "x-signpost-nonce";
+export const HEADER_SIGNATURE = "x-signpost-signature";
+
+const encoder = new TextEncoder();
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function hex(buffer: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function hmacKey(raw: BufferSource): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+/** The protocol key derived from the shared secret (cached per secret). */
+function protocolKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = hmacKey(encoder.encode(secret))
+      .then((root) => crypto.subtle.sign("HMAC", root, encoder.encode("signpost/internal/v1")))
+      .then((derived) => hmacKey(derived));
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+/** Path plus sorted, uniformly encoded query: proxies and frameworks may re-encode a query. */
+function canonicalTarget(pathWithQuery: string): string {
+  const url = new URL(pathWithQuery, "http://signpost.invalid");
+  const params = [...url.searchParams].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  const query = new URLSearchParams(params).toString();
+  return query ? `${url.pathname}?${query}` : url.pathname;
+}
+
+async function canonical(method: string, pathWithQuery: string, timestamp: string, nonce: string, body: string) {
+  const bodyHash = hex(await crypto.subtle.digest("SHA-256", encoder.encode(body)));
+  return encoder.encode([PROTOCOL_VERSION, method.toUpperCase(), canonicalTarget(pathWithQuery), timestamp, nonce, bodyHash].join("\n"));
+}
+
+export interface SignedHeaders {
+  [HEADER_TIMESTAMP]: string;
+  [HEADER_NONCE]: string;
+  [HEADER_SIGNATURE]: string;
+}
+
+/** Headers that authenticate one request to the origin's internal endpoints. */
+export async function signRequest(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  body = "",
+  now = Date.now(),
+): Promise<SignedHeaders> {
+  const timestamp = String(now);
+  const nonce = crypto.randomUUID();
+  const data = await canonical(method, pathWithQuery, timestamp, nonce, body);
+  const signature = hex(await crypto.subtle.sign("HMAC", await protocolKey(secret), data));
+  return { [HEADER_TIMESTAMP]: timestamp, [HEADER_NONCE]: nonce, [HEADER_SIGNATURE]: signature };
+}
+
+export type VerifyResult = { ok: true; nonce: string; timestamp: number } | { ok: false; reason: string };
+
+/** Checks signature and clock skew. Replay detection (nonce seen before) is the caller's job. */
+export async function verifyRequest(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  headers: Headers,
+  body: string,
+  now = Date.now(),
+): Promise<VerifyResult> {
+  const timestamp = headers.get(HEADER_TIMESTAMP);
+  const nonce = headers.get(HEADER_NONCE);
+  const signature = headers.get(HEADER_SIGNATURE);
+  if (!timestamp || !nonce || !signature) return { ok: false, reason: "missing signature headers" };
+  const ts = Number(timestamp);
+  if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > MAX_CLOCK_SKEW_MS) return { ok: false, reason: "timestamp outside allowed skew" };
+  if (!/^[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: "malformed signature" };
+  const bytes = new Uint8Array(signature.match(/../g)!.map((pair) => parseInt(pair, 16)));
+  const data = await canonical(method, pathWithQuery, timestamp, nonce, body);
+  // crypto.subtle.verify compares in constant time.
+  const valid = await crypto.subtle.verify("HMAC", await protocolKey(secret), bytes, data);
+  return valid ? { ok: true, nonce, timestamp: ts } : { ok: false, reason: "bad signature" };
+}

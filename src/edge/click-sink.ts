@@ -1,0 +1,77 @@
+import type { ClickEvent } from "@/core/link";
+import type { OriginClient } from "./origin-client";
+
+/** Takes clicks off the response path. `record` returns a promise to hand to `waitUntil`. */
+export interface ClickSink {
+  record(event: ClickEvent): Promise<void>;
+}
+
+export interface BatchingOptions {
+  /** Flush once this many clicks are waiting. */
+  maxBatch?: number;
+  /** Or after this long, whichever comes first. */
+  maxDelayMs?: number;
+  /** Attempts per batch, with exponential backoff between them. */
+  attempts?: number;
+  onDrop?: (events: ClickEvent[], error: unknown) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Batches clicks per isolate and posts them to the origin's signed ingest endpoint. A failed post
+ * is retried with backoff; the batch is idempotent by click id, so a retry after a lost answer
+ * cannot double-count.
+ */
+export function createBatchingClickSink(origin: OriginClient, options: BatchingOptions = {}): ClickSink {
+  const maxBatch = options.maxBatch ?? 100;
+  const maxDelayMs = options.maxDelayMs ?? 25;
+  const attempts = options.attempts ?? 4;
+  async function post(batch: ClickEvent[]): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
+      try {
+        const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify({ clicks: batch }) });
+        if (response.ok) return;
+        lastError = new Error(`click ingest answered ${response.status}`);
+        if (response.status >= 400 && response.status < 500 && response.status !== 429) break; // will not get better
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    options.onDrop?.(batch, lastError);
+  }
+
+  interface Batch {
+    events: ClickEvent[];
+    done: Promise<void>;
+    close: () => void;
+  }
+  let open: Batch | null = null;
+
+  function openBatch(): Batch {
+    let release!: () => void;
+    const closed = new Promise<void>((resolve) => (release = resolve));
+    const batch: Batch = {
+      events: [],
+      done: closed.then(() => post(batch.events)),
+      close: () => {
+        clearTimeout(timer);
+        if (open === batch) open = null;
+        release();
+      },
+    };
+    const timer = setTimeout(batch.close, maxDelayMs);
+    return batch;
+  }
+
+  return {
+    record(event) {
+      const batch = (open ??= openBatch());
+      batch.events.push(event);
+      if (batch.events.length >= maxBatch) batch.close();
+      return batch.done;
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { edgeLinkSchema, type EdgeLink } from "@/core/link";
+import type { OriginClient } from "./origin-client";
+
+/** Where the edge finds links. Issue #5 puts an in-isolate cache in front of this. */
+export interface LinkStore {
+  get(domain: string, key: string, requestId?: string): Promise<EdgeLink | null>;
+}
+
+export class OriginUnavailableError extends Error {
+  constructor(readonly status: number) {
+    super(`origin answered ${status}`);
+    this.name = "OriginUnavailableError";
+  }
+}
+
+/** Looks links up at the origin's signed `GET /api/internal/v1/links/lookup`. */
+export function createOriginLinkStore(origin: OriginClient): LinkStore {
+  return {
+    async get(domain, key, requestId) {
+      const query = new URLSearchParams({ domain, key });
+      const response = await origin.request("GET", `/api/internal/v1/links/lookup?${query}`, { requestId });
+      if (response.status === 404) return null;
+      if (!response.ok) throw new OriginUnavailableError(response.status);
+      const body = (await response.json()) as { link: unknown };
+      return edgeLinkSchema.parse(body.link);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import "server-only";
+import { z } from "zod";
+
+/** The closed set of error codes the API returns. Stable: clients may switch on them. */
+export const ERROR_CODES = {
+  invalid_json: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  insufficient_scope: 403,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  key_taken: 409,
+  setup_done: 409,
+  payload_too_large: 413,
+  validation_failed: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorIssue {
+  field: string;
+  message: string;
+}
+
+/** Every error a client can cause. Serialises to `{ error: { code, message, field?, issues?, requestId } }`. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly issues?: ErrorIssue[],
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.status = ERROR_CODES[code];
+  }
+
+  static fromZod(error: z.ZodError, prefix?: string): ApiError {
+    const issues = error.issues.map((issue) => ({
+      field: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
+      message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+    }));
+    const first = issues[0]!;
+    return new ApiError("validation_failed", `${first.field} ${first.message}`, first.field, issues);
+  }
+}
+
+export function errorResponse(error: ApiError, requestId: string, headers?: HeadersInit): Response {
+  return Response.json(
+    {
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.field ? { field: error.field } : {}),
+        ...(error.issues && error.issues.length > 1 ? { issues: error.issues } : {}),
+        requestId,
+      },
+    },
+    { status: error.status, headers },
+  );
+}
+
+const MAX_BODY_BYTES = 1_000_000;
+
+/** Validates JSON text; malformed or invalid input becomes an ApiError naming the field. */
+export function parseJsonText<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
+  if (text.length > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
+  let body: unknown;
+  try {
+    body = text === "" ? {} : JSON.parse(text);
+  } catch {
+    throw new ApiError("invalid_json", "Body is not valid JSON");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw ApiError.fromZod(parsed.error);
+  return parsed.data;
+}
+
+/** Reads and validates a JSON request body (see parseJsonText). */
+export async function parseJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+  return parseJsonText(await request.text(), schema);
+}

@@ -1,0 +1,52 @@
+import "server-only";
+import type { Scope } from "@/core/scopes";
+import { authorize, resolvePrincipal, type Principal } from "@/server/auth/principal";
+import { ApiError, errorResponse } from "./errors";
+
+type RouteContext = { params: Promise<Record<string, string | string[]>> };
+
+export interface HandlerContext {
+  requestId: string;
+  params: Record<string, string>;
+}
+
+function requestIdOf(request: Request): string {
+  const incoming = request.headers.get("x-request-id");
+  return incoming && /^[A-Za-z0-9._:-]{8,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+}
+
+async function flatParams(context?: RouteContext): Promise<Record<string, string>> {
+  const raw = (context ? await context.params : undefined) ?? {};
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
+}
+
+/**
+ * Wraps a route handler: request id in and out, errors as the one JSON shape. Unknown errors are
+ * logged and answered as `internal_error` without internals.
+ */
+export function handle(fn: (request: Request, ctx: HandlerContext) => Promise<Response>) {
+  return async (request: Request, context?: RouteContext): Promise<Response> => {
+    const requestId = requestIdOf(request);
+    try {
+      const response = await fn(request, { requestId, params: await flatParams(context) });
+      response.headers.set("x-request-id", requestId);
+      return response;
+    } catch (error) {
+      if (error instanceof ApiError) return errorResponse(error, requestId, { "x-request-id": requestId });
+      console.error(JSON.stringify({ level: "error", requestId, route: new URL(request.url).pathname, error: String(error), stack: (error as Error)?.stack }));
+      return errorResponse(new ApiError("internal_error", "Something went wrong on our side"), requestId, { "x-request-id": requestId });
+    }
+  };
+}
+
+/** `handle` plus the principal, resolved once and checked against the route's scope. */
+export function withPrincipal(
+  scope: Scope,
+  fn: (request: Request, ctx: HandlerContext & { principal: Principal }) => Promise<Response>,
+) {
+  return handle(async (request, ctx) => {
+    const principal = await resolvePrincipal(request);
+    authorize(principal, scope);
+    return fn(request, { ...ctx, principal });
+  });
+}

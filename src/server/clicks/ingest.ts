@@ -1,0 +1,68 @@
+import "server-only";
+import { eq, inArray, sql } from "drizzle-orm";
+import type { ClickEvent } from "@/core/link";
+import { getDb } from "@/server/db/client";
+import { click, link } from "@/server/db/schema";
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  unknownLinks: number;
+}
+
+/**
+ * Stores a batch of clicks and bumps each link's human click counter, in one transaction, so a
+ * batch is either wholly recorded or not at all. Idempotent by click id: a batch re-sent after a
+ * timeout changes nothing. Clicks for links deleted meanwhile are dropped and counted.
+ */
+export async function recordClicks(events: ClickEvent[]): Promise<IngestResult> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const linkIds = [...new Set(events.map((e) => e.linkId))];
+    const known = await tx
+      .select({ id: link.id, workspaceId: link.workspaceId })
+      .from(link)
+      .where(inArray(link.id, linkIds));
+    const workspaceOf = new Map(known.map((row) => [row.id, row.workspaceId]));
+    // The workspace comes from our own table, never from the event.
+    const rows = events
+      .filter((e) => workspaceOf.has(e.linkId))
+      .map((e) => ({
+        id: e.id,
+        linkId: e.linkId,
+        workspaceId: workspaceOf.get(e.linkId)!,
+        clickedAt: new Date(e.at),
+        url: e.url,
+        isBot: e.isBot,
+        country: e.country,
+        userAgent: e.userAgent,
+        referrer: e.referrer,
+      }));
+    const inserted = rows.length
+      ? await tx.insert(click).values(rows).onConflictDoNothing({ target: click.id }).returning({ linkId: click.linkId, clickedAt: click.clickedAt, isBot: click.isBot })
+      : [];
+
+    const perLink = new Map<string, { n: number; last: Date }>();
+    for (const row of inserted) {
+      if (row.isBot) continue;
+      const entry = perLink.get(row.linkId) ?? { n: 0, last: row.clickedAt };
+      entry.n += 1;
+      if (row.clickedAt > entry.last) entry.last = row.clickedAt;
+      perLink.set(row.linkId, entry);
+    }
+    for (const [linkId, { n, last }] of perLink) {
+      await tx
+        .update(link)
+        .set({
+          clicks: sql`${link.clicks} + ${n}`,
+          lastClickedAt: sql`greatest(${link.lastClickedAt}, ${last.toISOString()}::timestamptz)`,
+        })
+        .where(eq(link.id, linkId));
+    }
+    return {
+      accepted: inserted.length,
+      duplicates: rows.length - inserted.length,
+      unknownLinks: events.length - rows.length,
+    };
+  });
+}

@@ -1,0 +1,112 @@
+import "server-only";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { serverConfig } from "@/config/env";
+import { lockDataDir } from "./lock";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Parameterised SQL on the underlying driver, for libraries that bring their own SQL (pg-boss). */
+export type RawQuery = (text: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+export interface Database {
+  db: Db;
+  mode: "embedded" | "postgres";
+  query: RawQuery;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Postgres URL; absent means embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  poolMax?: number;
+}
+
+const MIGRATIONS = path.join(process.cwd(), "drizzle");
+/** Serialises concurrent migrators (several instances starting at once). Any fixed 64-bit id. */
+const MIGRATION_LOCK_ID = 4_716_320_551n;
+
+/** Opens the database and applies pending migrations before returning. */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolMax ?? 10 });
+    const client = await pool.connect();
+    try {
+      await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID.toString()]);
+      await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID.toString()]).catch(() => {});
+      client.release();
+    }
+    return {
+      db: drizzlePg(pool, { schema }) as unknown as Db,
+      mode: "postgres",
+      query: async (text, params) => ({ rows: (await pool.query(text, params)).rows }),
+      close: () => pool.end(),
+    };
+  }
+
+  const release = lockDataDir(options.dataDir);
+  try {
+    const client = await PGlite.create(path.join(options.dataDir, "pglite"));
+    const db = drizzlePglite(client, { schema });
+    await migratePglite(db, { migrationsFolder: MIGRATIONS });
+    return {
+      db: db as unknown as Db,
+      mode: "embedded",
+      query: async (text, params) => ({ rows: (await client.query<Record<string, unknown>>(text, params)).rows }),
+      close: async () => {
+        await client.close();
+        release();
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+// One database per process. Kept on globalThis because Next may evaluate this module once per
+// route bundle; every bundle must share the single PGlite owner.
+const GLOBAL_KEY = Symbol.for("signpost.database");
+type Holder = { [GLOBAL_KEY]?: Promise<Database> };
+
+/** The process-wide database, opened (and migrated) on first use from the typed config. */
+export function getDatabase(): Promise<Database> {
+  const holder = globalThis as Holder;
+  if (!holder[GLOBAL_KEY]) {
+    const config = serverConfig();
+    holder[GLOBAL_KEY] = openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.databasePoolMax,
+    });
+    holder[GLOBAL_KEY].catch(() => {
+      delete holder[GLOBAL_KEY];
+    });
+  }
+  return holder[GLOBAL_KEY];
+}
+
+/** Makes `database` the process-wide one (tests and tools that open their own). */
+export function setProcessDatabase(database: Database): void {
+  (globalThis as Holder)[GLOBAL_KEY] = Promise.resolve(database);
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDatabase()).db;
+}
+
+/** Cheap liveness query, used by readiness checks. */
+export async function pingDatabase(): Promise<void> {
+  await (await getDb()).execute(sql`select 1`);
+}

@@ -1,0 +1,242 @@
+/**
+ * The data model. Users, workspaces (Better Auth "organizations"), members, invitations, sessions
+ * and API keys are Better Auth's tables, declared here so Drizzle owns every migration; the
+ * product tables (domains, tags, links, clicks) hang off them.
+ */
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+
+// ---- Better Auth core -------------------------------------------------------------------------
+
+export const user = pgTable("user", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  email: text("email").notNull().unique(),
+  emailVerified: boolean("email_verified").notNull().default(false),
+  image: text("image"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const session = pgTable(
+  "session",
+  {
+    id: text("id").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    token: text("token").notNull().unique(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    ipAddress: text("ip_address"),
+    userAgent: text("user_agent"),
+    userId: text("user_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+    activeOrganizationId: text("active_organization_id"),
+  },
+  (t) => [index("session_user_id_idx").on(t.userId)],
+);
+
+export const account = pgTable(
+  "account",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    providerId: text("provider_id").notNull(),
+    userId: text("user_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+    accessToken: text("access_token"),
+    refreshToken: text("refresh_token"),
+    idToken: text("id_token"),
+    accessTokenExpiresAt: timestamp("access_token_expires_at", { withTimezone: true }),
+    refreshTokenExpiresAt: timestamp("refresh_token_expires_at", { withTimezone: true }),
+    scope: text("scope"),
+    password: text("password"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("account_user_id_idx").on(t.userId)],
+);
+
+export const verification = pgTable(
+  "verification",
+  {
+    id: text("id").primaryKey(),
+    identifier: text("identifier").notNull(),
+    value: text("value").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("verification_identifier_idx").on(t.identifier)],
+);
+
+// ---- Better Auth organization plugin: workspaces ----------------------------------------------
+
+/** A workspace. Better Auth calls it an organization. */
+export const organization = pgTable("organization", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  logo: text("logo"),
+  metadata: text("metadata"),
+  createdAt: createdAt(),
+});
+
+export const member = pgTable(
+  "member",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+    /** owner | admin | member | viewer */
+    role: text("role").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("member_organization_id_idx").on(t.organizationId),
+    index("member_user_id_idx").on(t.userId),
+    uniqueIndex("member_org_user_uidx").on(t.organizationId, t.userId),
+  ],
+);
+
+export const invitation = pgTable(
+  "invitation",
+  {
+    id: text("id").primaryKey(),
+    organizationId: text("organization_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: text("role"),
+    status: text("status").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    inviterId: text("inviter_id").notNull().references(() => user.id, { onDelete: "cascade" }),
+  },
+  (t) => [index("invitation_organization_id_idx").on(t.organizationId), index("invitation_email_idx").on(t.email)],
+);
+
+// ---- Better Auth api-key plugin (keys owned by a workspace) ------------------------------------
+
+export const apikey = pgTable(
+  "apikey",
+  {
+    id: text("id").primaryKey(),
+    configId: text("config_id").notNull().default("default"),
+    name: text("name"),
+    /** First characters of the key, shown in lists so people can tell keys apart. */
+    start: text("start"),
+    /** The owning workspace (organization id). */
+    referenceId: text("reference_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    prefix: text("prefix"),
+    /** SHA-256 of the key; the key itself is never stored. */
+    key: text("key").notNull(),
+    refillInterval: integer("refill_interval"),
+    refillAmount: integer("refill_amount"),
+    lastRefillAt: timestamp("last_refill_at", { withTimezone: true }),
+    enabled: boolean("enabled").default(true),
+    rateLimitEnabled: boolean("rate_limit_enabled").default(true),
+    rateLimitTimeWindow: integer("rate_limit_time_window"),
+    rateLimitMax: integer("rate_limit_max"),
+    requestCount: integer("request_count").default(0),
+    remaining: integer("remaining"),
+    lastRequest: timestamp("last_request", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    /** JSON: { links: ["read","write"], analytics: ["read"], ... } — the key's scopes. */
+    permissions: text("permissions"),
+    metadata: text("metadata"),
+  },
+  (t) => [
+    uniqueIndex("apikey_key_uidx").on(t.key),
+    index("apikey_reference_id_idx").on(t.referenceId),
+    index("apikey_config_id_idx").on(t.configId),
+  ],
+);
+
+// ---- Product tables ---------------------------------------------------------------------------
+
+/** Custom short-link hosts owned by a workspace. The configured SHORT_DOMAINS are shared. */
+export const domain = pgTable(
+  "domain",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    host: text("host").notNull().unique(),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("domain_workspace_id_idx").on(t.workspaceId)],
+);
+
+export const tag = pgTable(
+  "tag",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    color: text("color").notNull().default("gray"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("tag_workspace_name_uidx").on(t.workspaceId, t.name)],
+);
+
+export const link = pgTable(
+  "link",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    domain: text("domain").notNull(),
+    key: text("key").notNull(),
+    url: text("url").notNull(),
+    title: text("title"),
+    description: text("description"),
+    archived: boolean("archived").notNull().default(false),
+    /** Bumped on every change so edge caches can tell a stale copy. */
+    version: integer("version").notNull().default(1),
+    /** Human clicks; bots are stored in `click` but never counted here. */
+    clicks: bigint("clicks", { mode: "number" }).notNull().default(0),
+    lastClickedAt: timestamp("last_clicked_at", { withTimezone: true }),
+    createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("link_domain_key_uidx").on(t.domain, t.key),
+    index("link_workspace_created_idx").on(t.workspaceId, t.createdAt.desc(), t.id),
+  ],
+);
+
+export const linkTag = pgTable(
+  "link_tag",
+  {
+    linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
+    tagId: text("tag_id").notNull().references(() => tag.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.tagId] }), index("link_tag_tag_id_idx").on(t.tagId)],
+);
+
+/** One row per click, humans and bots alike (bots flagged). The id comes from the edge, so
+ * re-delivered batches are idempotent. */
+export const click = pgTable(
+  "click",
+  {
+    id: uuid("id").primaryKey(),
+    linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
+    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    clickedAt: timestamp("clicked_at", { withTimezone: true }).notNull(),
+    url: text("url").notNull(),
+    isBot: boolean("is_bot").notNull().default(false),
+    country: text("country"),
+    userAgent: text("user_agent"),
+    referrer: text("referrer"),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index("click_link_time_idx").on(t.linkId, t.clickedAt), index("click_workspace_time_idx").on(t.workspaceId, t.clickedAt)],
+);
+
+/** Instance-wide facts, e.g. the first-run claim that makes setup happen exactly once. */
+export const instanceState = pgTable("instance_state", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  createdAt: createdAt(),
+});

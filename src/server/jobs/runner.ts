@@ -1,0 +1,179 @@
+import "server-only";
+import type { PGlite } from "@electric-sql/pglite";
+import PgBoss from "pg-boss";
+import type { Database, RawQuery } from "@/server/db/client";
+import { PURGE_EXPIRED_AUTH_CRON, PURGE_EXPIRED_AUTH_QUEUE, purgeExpiredAuth } from "./purge-expired-auth";
+
+/**
+ * In-process background jobs on a Postgres-backed queue (pg-boss), on whichever database the
+ * process opened: embedded PGlite or Postgres. pg-boss never opens connections of its own; every
+ * statement goes through the process's database (see `createExecutor`).
+ */
+
+export interface BackgroundJobsOptions {
+  /** Schema that holds pg-boss's tables; created (and migrated) on start. Default "pgboss". */
+  schema?: string;
+  /** Cron (UTC) of the expired-auth purge. Default hourly, on the hour. */
+  purgeExpiredAuthCron?: string;
+  /** How often the purge worker looks for work. Default 60 s; the job only arrives hourly. */
+  purgePollingIntervalSeconds?: number;
+  /** pg-boss timing knobs, for tuning and for tests that cannot wait for the defaults. */
+  timing?: Pick<
+    PgBoss.ConstructorOptions,
+    | "pollingIntervalSeconds"
+    | "cronMonitorIntervalSeconds"
+    | "cronWorkerIntervalSeconds"
+    | "maintenanceIntervalSeconds"
+    | "clockMonitorIntervalSeconds"
+  >;
+  /** How long `stop()` lets running jobs finish before failing them. Default 30 s. */
+  stopTimeoutMs?: number;
+  /** Errors pg-boss reports from the background (maintenance, cron, workers). Default: a JSON line on stderr. */
+  onError?: (error: unknown) => void;
+}
+
+export interface BackgroundJobs {
+  boss: PgBoss;
+  /** Stops workers, cron and maintenance, letting running jobs finish. Safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export async function startBackgroundJobs(database: Database, options: BackgroundJobsOptions = {}): Promise<BackgroundJobs> {
+  const onError = options.onError ?? logError;
+  const executor = createExecutor(database);
+  const boss = new PgBoss({ ...options.timing, db: executor, schema: options.schema ?? "pgboss" });
+  // An EventEmitter without an "error" listener throws, which would take the process down.
+  boss.on("error", onError);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      try {
+        await boss.stop({ graceful: true, wait: true, timeout: options.stopTimeoutMs ?? 30_000 });
+      } catch (error) {
+        onError(error);
+      }
+      // pg-boss's stop() returns while a worker may still be inside a fetch, and its completion
+      // calls are not awaited: let statements already sent finish, and turn later ones into no-ops
+      // so none reaches a database the caller is about to close.
+      executor.close();
+      await executor.drain();
+    })();
+    return stopping;
+  };
+
+  try {
+    await boss.start();
+    await registerPurgeExpiredAuth(boss, database, options);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { boss, stop };
+}
+
+async function registerPurgeExpiredAuth(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+  // pg-boss 10 needs the queue before jobs or a schedule can name it. "singleton": at most one
+  // purge active at a time, even with several instances on one Postgres.
+  await boss.createQueue(PURGE_EXPIRED_AUTH_QUEUE, {
+    name: PURGE_EXPIRED_AUTH_QUEUE,
+    policy: "singleton",
+    retryLimit: 2,
+    retryDelay: 60,
+    expireInSeconds: 15 * 60,
+  });
+  await boss.work(
+    PURGE_EXPIRED_AUTH_QUEUE,
+    { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 },
+    async () => {
+      const deleted = await purgeExpiredAuth(database.db);
+      if (deleted.sessions > 0 || deleted.verifications > 0) {
+        console.log(JSON.stringify({ level: "info", msg: "purged expired auth rows", ...deleted }));
+      }
+      return deleted;
+    },
+  );
+  await boss.schedule(PURGE_EXPIRED_AUTH_QUEUE, options.purgeExpiredAuthCron ?? PURGE_EXPIRED_AUTH_CRON, {}, { tz: "UTC" });
+}
+
+type SqlResult = { rows: Record<string, unknown>[] };
+
+interface Executor extends PgBoss.Db {
+  /** After this, statements are not sent; they resolve to `undefined`, as pg-boss's own closed pool does. */
+  close(): void;
+  /** Resolves once no statement is in flight. */
+  drain(): Promise<void>;
+}
+
+/**
+ * pg-boss's `db` option: every statement it issues, on the process's database.
+ *
+ * Postgres: `database.query` is the shared pool's `query`. Like pg-boss's own pool, a call without
+ * parameters goes out on the simple-query protocol, which is what lets pg-boss send its
+ * multi-statement scripts (`BEGIN; SELECT pg_advisory_xact_lock(..); ..; COMMIT`) in one call, and
+ * pg-pool discards a connection whose script failed, so an aborted transaction never leaks.
+ *
+ * PGlite: parameterised statements go to `database.query` too. Parameterless ones need care:
+ * PGlite's `query()` is extended-protocol only and rejects them ("cannot insert multiple commands
+ * into a prepared statement"), so they go through `exec()` (simple protocol) instead. And PGlite is
+ * one connection: a script that fails after its own `BEGIN` leaves that connection in an aborted
+ * transaction, which would fail every later statement of the whole process. So the script runs
+ * inside `transaction()`: it holds PGlite's transaction lock, so nothing else interleaves, and
+ * rolls back on error. The script's own BEGIN/COMMIT inside it only draw warnings, which PGlite
+ * does not print.
+ */
+function createExecutor(database: Database): Executor {
+  const run: RawQuery = database.mode === "embedded" ? pgliteQuery(database) : database.query;
+  let inFlight = 0;
+  let closed = false;
+  let idle: Array<() => void> = [];
+
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      // pg-boss's own Db answers `undefined` once closed, and its callers allow for it (`result?.rows`).
+      if (closed) return undefined as unknown as SqlResult;
+      inFlight += 1;
+      try {
+        return await run(text, values);
+      } finally {
+        inFlight -= 1;
+        if (inFlight === 0) {
+          const waiting = idle;
+          idle = [];
+          for (const resolve of waiting) resolve();
+        }
+      }
+    },
+    close() {
+      closed = true;
+    },
+    drain() {
+      return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+    },
+  };
+}
+
+function pgliteQuery(database: Database): RawQuery {
+  // drizzle exposes its driver as `$client`: the PGlite instance that `database.query` also uses.
+  const client = (database.db as unknown as { $client?: Partial<Pick<PGlite, "transaction">> }).$client;
+  if (typeof client?.transaction !== "function") {
+    throw new Error("Embedded database has no PGlite client; cannot start background jobs");
+  }
+  const pglite = client as Pick<PGlite, "transaction">;
+  return async (text, params) => {
+    if (params && params.length > 0) return database.query(text, params);
+    const results = await pglite.transaction((tx) => tx.exec(text));
+    return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+  };
+}
+
+/** pg-boss emits Errors, and for worker failures a plain copy with `queue` and `worker` added. */
+function logError(error: unknown): void {
+  const fields =
+    typeof error === "object" && error !== null
+      ? (({ message, stack, queue }) => ({ error: String(message), stack, queue }))(
+          error as { message?: unknown; stack?: unknown; queue?: unknown },
+        )
+      : { error: String(error) };
+  console.error(JSON.stringify({ level: "error", msg: "background jobs error", ...fields }));
+}

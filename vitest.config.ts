@@ -1,0 +1,53 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const alias = {
+  "@": fileURLToPath(new URL("./src", import.meta.url)),
+  "server-only": fileURLToPath(new URL("./tests/support/server-only.ts", import.meta.url)),
+};
+
+// A fixed secret for tests; real instances get theirs from the environment or the data folder.
+const env = { SIGNPOST_SECRET: "test-secret-0123456789abcdef0123456789abcdef", NODE_ENV: "test" as const };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Runtime-neutral and edge code runs inside a real edge runtime (@edge-runtime/vm).
+        resolve: { alias },
+        test: { name: "edge", environment: "edge-runtime", include: ["src/core/**/*.test.ts", "src/edge/**/*.test.ts", "src/config/**/*.test.ts"], env },
+      },
+      {
+        resolve: { alias },
+        test: { name: "unit", environment: "node", include: ["src/server/**/*.test.ts", "scripts/**/*.test.ts"], env },
+      },
+      {
+        // Real databases: PGlite always, Postgres too when DATABASE_URL is set.
+        resolve: { alias },
+        test: {
+          name: "integration",
+          environment: "node",
+          include: ["tests/integration/**/*.test.ts"],
+          env,
+          globalSetup: ["tests/support/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The built app, started on free ports: one shared `next build` (globalSetup).
+        resolve: { alias },
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["tests/e2e/**/*.test.ts"],
+          env,
+          globalSetup: ["tests/support/build-once.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
