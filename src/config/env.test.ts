@@ -61,12 +61,15 @@ describe("parseEdgeConfig defaults", () => {
     expect(variables(error)).toEqual(["APP_URL"]);
   });
 
-  // BUG (src/config/env.ts, the `url` schema, lines 24-27): zod's `.url()` accepts any WHATWG URL, so a
-  // scheme-less APP_URL such as "localhost:3000" parses as scheme "localhost:" with an empty host.
-  // Actual: accepted, appHost "" and shortDomains [""]. Expected: a ConfigError naming APP_URL.
-  test.fails("BUG: a scheme-less APP_URL (localhost:3000) is rejected instead of yielding an empty host", () => {
-    const error = configErrorOf(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, APP_URL: "localhost:3000" }));
+  // zod's `.url()` alone accepts any WHATWG URL: "localhost:3000" would parse as scheme "localhost:".
+  test.each(["localhost:3000", "mailto:a@b.c", "ftp://files.example.com"])("a non-http(s) APP_URL (%s) is refused", (value) => {
+    const error = configErrorOf(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, APP_URL: value }));
     expect(variables(error)).toEqual(["APP_URL"]);
+    expect(error.issues[0]!.problem).toContain("http:// or https://");
+  });
+
+  test("a non-http(s) ORIGIN_URL is refused too", () => {
+    expect(variables(configErrorOf(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, ORIGIN_URL: "localhost:3000" })))).toEqual(["ORIGIN_URL"]);
   });
 });
 
@@ -180,11 +183,7 @@ describe("parseServerConfig", () => {
     }
   });
 
-  // BUG (src/config/env.ts, parse(), line ~104): zod 4 strips `issue.input` from reported issues, so every
-  // `invalid_type` issue is described as "is required but not set". DATABASE_POOL_MAX="abc" coerces to NaN
-  // (invalid_type) and is reported as "is required but not set" although it is set. Expected: a problem that
-  // says the value is not a number.
-  test.fails("BUG: a non-numeric DATABASE_POOL_MAX is not reported as 'not set'", () => {
+  test("a non-numeric DATABASE_POOL_MAX is reported as invalid, not as 'not set'", () => {
     const error = configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, DATABASE_POOL_MAX: "abc" }));
     expect(variables(error)).toEqual(["DATABASE_POOL_MAX"]);
     expect(error.issues[0]!.problem).not.toContain("not set");

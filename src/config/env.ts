@@ -22,8 +22,7 @@ export class ConfigError extends Error {
 }
 
 const url = z
-  .string()
-  .url()
+  .url({ protocol: /^https?$/, hostname: /.+/, error: "must be an http:// or https:// URL" })
   .transform((value) => value.replace(/\/+$/, ""));
 
 const hostList = z
@@ -99,7 +98,7 @@ function parse<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
     throw new ConfigError(
       result.error.issues.map((issue) => ({
         variable: String(issue.path[0] ?? "(environment)"),
-        problem: issue.code === "invalid_type" && issue.input === undefined ? "is required but not set" : issue.message,
+        problem: issue.path.length > 0 && !(String(issue.path[0]) in cleaned) ? "is required but not set" : issue.message,
       })),
     );
   }

@@ -2,7 +2,7 @@
  * The edge <-> origin protocol's request signature (see docs/protocol.md). Web Crypto only, so
  * every host of the edge app and the Node origin share this one implementation.
  *
- * signature = hex(HMAC-SHA256(key, "v1\n" + METHOD + "\n" + path?sorted-query + "\n" + timestamp + "\n"
+ * signature = hex(HMAC-SHA256(key, "v1\n" + METHOD + "\n" + path?name-sorted-query + "\n" + timestamp + "\n"
  *                                   + nonce + "\n" + hex(SHA-256(body))))
  * key       = HMAC-SHA256(SIGNPOST_SECRET, "signpost/internal/v1")   (domain separation)
  */
@@ -36,12 +36,18 @@ function protocolKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-/** Path plus sorted, uniformly encoded query: proxies and frameworks may re-encode a query. */
+/**
+ * The exact path plus a uniformly encoded query with parameters sorted by name (a stable sort, so
+ * repeated names keep their order and meaning): proxies and frameworks may re-encode a query.
+ */
 function canonicalTarget(pathWithQuery: string): string {
-  const url = new URL(pathWithQuery, "http://signpost.invalid");
-  const params = [...url.searchParams].sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  const queryAt = pathWithQuery.indexOf("?");
+  const path = queryAt === -1 ? pathWithQuery : pathWithQuery.slice(0, queryAt);
+  if (!path.startsWith("/") || path.startsWith("//")) throw new TypeError(`not an origin-relative path: ${path}`);
+  if (queryAt === -1) return path;
+  const params = [...new URLSearchParams(pathWithQuery.slice(queryAt + 1))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const query = new URLSearchParams(params).toString();
-  return query ? `${url.pathname}?${query}` : url.pathname;
+  return query ? `${path}?${query}` : path;
 }
 
 async function canonical(method: string, pathWithQuery: string, timestamp: string, nonce: string, body: string) {
@@ -89,7 +95,12 @@ export async function verifyRequest(
   if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > MAX_CLOCK_SKEW_MS) return { ok: false, reason: "timestamp outside allowed skew" };
   if (!/^[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: "malformed signature" };
   const bytes = new Uint8Array(signature.match(/../g)!.map((pair) => parseInt(pair, 16)));
-  const data = await canonical(method, pathWithQuery, timestamp, nonce, body);
+  let data: Uint8Array<ArrayBuffer>;
+  try {
+    data = await canonical(method, pathWithQuery, timestamp, nonce, body);
+  } catch {
+    return { ok: false, reason: "malformed path" };
+  }
   // crypto.subtle.verify compares in constant time.
   const valid = await crypto.subtle.verify("HMAC", await protocolKey(secret), bytes, data);
   return valid ? { ok: true, nonce, timestamp: ts } : { ok: false, reason: "bad signature" };

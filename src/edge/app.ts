@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { isbot } from "isbot";
+import { requestIdFrom } from "@/core/request-id";
 import { SLUG_PATTERN } from "@/core/slug";
 import type { ClickSink } from "./click-sink";
 import type { LinkStore } from "./link-store";
@@ -11,6 +12,7 @@ export interface EdgeDeps {
 }
 
 const NO_STORE = "private, no-store";
+const notFoundPage = messagePage("Link not found", "There is no link at this address.");
 
 function referrerHost(value: string | null): string | null {
   if (!value) return null;
@@ -29,15 +31,14 @@ export function createEdgeApp(deps: EdgeDeps) {
   const app = new Hono<{ Variables: { requestId: string } }>();
 
   app.use(async (c, next) => {
-    const incoming = c.req.header("x-request-id");
-    c.set("requestId", incoming && /^[A-Za-z0-9._:-]{8,128}$/.test(incoming) ? incoming : crypto.randomUUID());
+    c.set("requestId", requestIdFrom(c.req.header("x-request-id")));
     await next();
     c.res.headers.set("x-request-id", c.get("requestId"));
   });
 
   app.get("/:key", async (c) => {
     const key = c.req.param("key");
-    if (!SLUG_PATTERN.test(key)) return c.html(messagePage("Link not found", "There is no link at this address."), 404, { "cache-control": NO_STORE });
+    if (!SLUG_PATTERN.test(key)) return c.html(notFoundPage, 404, { "cache-control": NO_STORE });
     const host = new URL(c.req.url).host.toLowerCase();
     const requestId = c.get("requestId");
 
@@ -52,7 +53,7 @@ export function createEdgeApp(deps: EdgeDeps) {
       });
     }
     const lookupMs = performance.now() - started;
-    if (!link) return c.html(messagePage("Link not found", "There is no link at this address."), 404, { "cache-control": NO_STORE });
+    if (!link) return c.html(notFoundPage, 404, { "cache-control": NO_STORE });
 
     const userAgent = c.req.header("user-agent") ?? null;
     const recorded = deps.clicks.record({
@@ -83,6 +84,6 @@ export function createEdgeApp(deps: EdgeDeps) {
     });
   });
 
-  app.notFound((c) => c.html(messagePage("Link not found", "There is no link at this address."), 404, { "cache-control": NO_STORE }));
+  app.notFound((c) => c.html(notFoundPage, 404, { "cache-control": NO_STORE }));
   return app;
 }

@@ -24,7 +24,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * cannot double-count.
  */
 export function createBatchingClickSink(origin: OriginClient, options: BatchingOptions = {}): ClickSink {
-  const maxBatch = options.maxBatch ?? 100;
+  // The origin takes at most 500 clicks per batch (clickBatchSchema).
+  const maxBatch = Math.min(options.maxBatch ?? 100, 500);
   const maxDelayMs = options.maxDelayMs ?? 25;
   const attempts = options.attempts ?? 4;
   async function post(batch: ClickEvent[]): Promise<void> {
@@ -33,6 +34,7 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
       if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
       try {
         const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify({ clicks: batch }) });
+        await response.body?.cancel();
         if (response.ok) return;
         lastError = new Error(`click ingest answered ${response.status}`);
         if (response.status >= 400 && response.status < 500 && response.status !== 429) break; // will not get better
@@ -40,7 +42,11 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
         lastError = error;
       }
     }
-    options.onDrop?.(batch, lastError);
+    try {
+      options.onDrop?.(batch, lastError);
+    } catch {
+      // A failing reporter must not turn into an unhandled rejection inside waitUntil.
+    }
   }
 
   interface Batch {

@@ -19,8 +19,11 @@ export function createOriginLinkStore(origin: OriginClient): LinkStore {
     async get(domain, key, requestId) {
       const query = new URLSearchParams({ domain, key });
       const response = await origin.request("GET", `/api/internal/v1/links/lookup?${query}`, { requestId });
-      if (response.status === 404) return null;
-      if (!response.ok) throw new OriginUnavailableError(response.status);
+      if (!response.ok) {
+        await response.body?.cancel();
+        if (response.status === 404) return null;
+        throw new OriginUnavailableError(response.status);
+      }
       const body = (await response.json()) as { link: unknown };
       return edgeLinkSchema.parse(body.link);
     },

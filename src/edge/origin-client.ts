@@ -18,8 +18,10 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
   const timeoutMs = options.timeoutMs ?? 5_000;
   return {
     async request(method, pathWithQuery, { body = "", requestId } = {}) {
-      const signed = await signRequest(options.secret, method, pathWithQuery, body);
-      return doFetch(options.originUrl + pathWithQuery, {
+      // Sign what the origin will see: its own path prefix (if any) included.
+      const target = new URL(options.originUrl + pathWithQuery);
+      const signed = await signRequest(options.secret, method, target.pathname + target.search, body);
+      return doFetch(target, {
         method,
         body: method === "GET" ? undefined : body,
         headers: {

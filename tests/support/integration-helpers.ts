@@ -101,7 +101,7 @@ export async function createWorkspaceWithKey(label: string, scopes: readonly Sco
 export async function createKey(workspaceId: string, userId: string, scopes: readonly Scope[]): Promise<{ key: string; id: string }> {
   const auth = await getAuth();
   const created = await auth.api.createApiKey({
-    body: { name: `key ${scopes.join(" ")}`, organizationId: workspaceId, userId, permissions: scopesToPermissions(scopes) },
+    body: { name: "Test key", organizationId: workspaceId, userId, permissions: scopesToPermissions(scopes) },
   });
   return { key: created.key, id: created.id };
 }

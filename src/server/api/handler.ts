@@ -1,4 +1,5 @@
 import "server-only";
+import { requestIdFrom } from "@/core/request-id";
 import type { Scope } from "@/core/scopes";
 import { authorize, resolvePrincipal, type Principal } from "@/server/auth/principal";
 import { ApiError, errorResponse } from "./errors";
@@ -8,11 +9,6 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
 export interface HandlerContext {
   requestId: string;
   params: Record<string, string>;
-}
-
-function requestIdOf(request: Request): string {
-  const incoming = request.headers.get("x-request-id");
-  return incoming && /^[A-Za-z0-9._:-]{8,128}$/.test(incoming) ? incoming : crypto.randomUUID();
 }
 
 async function flatParams(context?: RouteContext): Promise<Record<string, string>> {
@@ -26,7 +22,7 @@ async function flatParams(context?: RouteContext): Promise<Record<string, string
  */
 export function handle(fn: (request: Request, ctx: HandlerContext) => Promise<Response>) {
   return async (request: Request, context?: RouteContext): Promise<Response> => {
-    const requestId = requestIdOf(request);
+    const requestId = requestIdFrom(request.headers.get("x-request-id"));
     try {
       const response = await fn(request, { requestId, params: await flatParams(context) });
       response.headers.set("x-request-id", requestId);

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, eq } from "drizzle-orm";
 import { createLinkSchema, type CreateLinkInput, type EdgeLink } from "@/core/link";
+import { isReservedKey } from "@/core/reserved";
 import { generateSlug } from "@/core/slug";
 import { serverConfig } from "@/config/env";
 import { authorize, type Principal } from "@/server/auth/principal";
@@ -57,6 +58,14 @@ async function resolveDomain(principal: Principal, requested: string | undefined
 
 const GENERATED_KEY_ATTEMPTS = 8;
 
+/** A random slug that is not a reserved word; longer after a few collisions. */
+function generateFreeCandidate(attempt: number): string {
+  let key: string;
+  do key = generateSlug(attempt < 4 ? 7 : 9);
+  while (isReservedKey(key));
+  return key;
+}
+
 /** Creates a link; a taken slug is a 409 on `key`, a generated one is retried until free. */
 export async function createLink(principal: Principal, input: CreateLinkInput): Promise<LinkView> {
   authorize(principal, "links:write");
@@ -70,7 +79,7 @@ export async function createLink(principal: Principal, input: CreateLinkInput): 
         id: newLinkId(),
         workspaceId: principal.workspaceId,
         domain: host,
-        key: input.key ?? generateSlug(attempt < 4 ? 7 : 9),
+        key: input.key ?? generateFreeCandidate(attempt),
         url: input.url,
         createdBy: principal.userId,
       })
