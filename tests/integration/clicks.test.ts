@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ClickEvent } from "@/core/link";
 import { recordClicks } from "@/server/clicks/ingest";
 import { click, link, organization } from "@/server/db/schema";
-import { backends, freshDatabase, type TestDatabase } from "../support/databases";
+import { backends, type TestDatabase } from "../support/databases";
+import { openTestDatabase } from "../support/integration-helpers";
 import { withDatabase } from "../support/templates";
 
 const WORKSPACE_A = "org_clicks_a";
@@ -39,7 +40,7 @@ describe.each(backends())("click ingestion on %s", (backend) => {
   let serial = 0;
 
   beforeAll(async () => {
-    testDb = await freshDatabase(backend);
+    testDb = await openTestDatabase(backend);
     await testDb.database.db.insert(organization).values([
       { id: WORKSPACE_A, name: "A", slug: "clicks-a" },
       { id: WORKSPACE_B, name: "B", slug: "clicks-b" },
@@ -271,13 +272,16 @@ describe.each(backends())("click ingestion on %s", (backend) => {
         const first = [clickEvent(x), clickEvent(y)];
         const second = [clickEvent(y), clickEvent(x)];
         const settled = Promise.allSettled([recordClicks(first), recordClicks(second)]);
-        await expect
-          .poll(
-            async () =>
-              (await holder.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rows[0].n,
-            { timeout: 10_000, interval: 20 },
-          )
-          .toBe(2);
+        // Both batches must be waiting on the held rows before they are released. pg_stat_activity is
+        // snapshotted per transaction, hence the clear before every look.
+        const waiting = async () => {
+          await holder.query("select pg_stat_clear_snapshot()");
+          const { rows } = await holder.query(
+            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          );
+          return rows[0].n as number;
+        };
+        await expect.poll(waiting, { timeout: 10_000, interval: 20 }).toBe(2);
         await holder.query("commit");
         return { x, y, batches: [first, second], results: await settled };
       } finally {
@@ -301,11 +305,9 @@ describe.each(backends())("click ingestion on %s", (backend) => {
       },
     );
 
-    // KNOWN BUG (src/server/clicks/ingest.ts, the per-link UPDATE loop): counters are updated in
-    // the order the clicks came back from the INSERT, so two concurrent batches that share links in
-    // a different order deadlock on Postgres ("deadlock detected"); one batch fails with a 500 and
-    // must be re-sent. Updating in a fixed order (sorted link ids) avoids it. Drop `.fails` once fixed.
-    test.skipIf(backend !== "postgres").fails("batches over the same links in opposite order both succeed [known bug: deadlock]", async () => {
+    // Counters are updated in sorted link-id order, so batches over the same links in opposite
+    // order cannot deadlock ("deadlock detected") on Postgres.
+    test.skipIf(backend !== "postgres")("batches over the same links in opposite order both succeed", async () => {
       const { results } = await opposingBatches();
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
     });

@@ -11,9 +11,10 @@ import { SCOPES } from "@/core/scopes";
 import { apikey, domain, link } from "@/server/db/schema";
 import type { LinkView } from "@/server/links/service";
 import { runFirstSetup } from "@/server/setup/service";
-import { backends, freshDatabase, type TestDatabase } from "../support/databases";
+import { backends, type TestDatabase } from "../support/databases";
 import {
   apiRequest,
+  openTestDatabase,
   createKey,
   createWorkspaceWithKey,
   expectApiError,
@@ -32,7 +33,7 @@ describe.each(backends())("links API on %s", (backend) => {
   let other: ExtraWorkspace;
 
   beforeAll(async () => {
-    testDb = await freshDatabase(backend);
+    testDb = await openTestDatabase(backend);
     const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
     owner = { userId: setup.user.id, workspaceId: setup.workspace.id, key: setup.apiKey.key };
     other = await createWorkspaceWithKey("Globex", SCOPES);
@@ -143,7 +144,7 @@ describe.each(backends())("links API on %s", (backend) => {
 
     test("an unknown field: 422 validation_failed naming it in the message", async () => {
       const before = await linkCount();
-      const error = await expectApiError(await create({ url: "https://example.com/", tracking: true }), 422, "validation_failed", "(body)");
+      const error = await expectApiError(await create({ url: "https://example.com/", tracking: true }), 422, "validation_failed", "tracking");
       expect(error.message).toContain("tracking");
       expect(await linkCount()).toBe(before);
     });

@@ -1,30 +1,39 @@
 /**
  * First-run setup on real databases: the owner account, the first workspace and an all-scope API
  * key, exactly once per instance, and nothing half-written when a step fails after the claim.
- * Every test gets a fresh, migrated database, because setup happens once per database.
+ * Setup happens once per database, so every test starts from an empty instance: one fresh, migrated
+ * database per backend, emptied (and any injected fault removed) before each test.
  */
 import { createHash } from "node:crypto";
 import { count } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { GET, POST } from "@/app/api/v1/setup/route";
 import { permissionsToScopes, SCOPES } from "@/core/scopes";
 import { ApiError } from "@/server/api/errors";
 import { getAuth } from "@/server/auth/auth";
 import { account, apikey, instanceState, member, organization, session, user } from "@/server/db/schema";
 import { needsSetup, runFirstSetup, setupSchema, type SetupInput } from "@/server/setup/service";
-import { backends, freshDatabase, type TestDatabase } from "../support/databases";
-import { apiRequest, expectApiError, PASSWORD } from "../support/integration-helpers";
+import { backends, type TestDatabase } from "../support/databases";
+import { apiRequest, expectApiError, openTestDatabase, PASSWORD } from "../support/integration-helpers";
+
+const FAULT_TABLES = ["account", "organization", "apikey"] as const;
 
 const ADA: SetupInput = { name: "Ada Lovelace", email: "ada@example.com", password: PASSWORD, workspace: "Acme Links" };
 
 describe.each(backends())("first-run setup on %s", (backend) => {
   let testDb: TestDatabase;
 
-  beforeEach(async () => {
-    testDb = await freshDatabase(backend);
+  beforeAll(async () => {
+    testDb = await openTestDatabase(backend);
   });
-  afterEach(async () => {
+  afterAll(async () => {
     await testDb?.dispose();
+  });
+  beforeEach(async () => {
+    for (const table of FAULT_TABLES) await testDb.database.query(`drop trigger if exists signpost_test_fail on "${table}"`);
+    // Cascades to every table that references these: account, session, member, apikey, link, ...
+    await testDb.database.query('truncate table "user", organization, instance_state, verification cascade');
+    expect(await counts()).toEqual(NOTHING);
   });
 
   const db = () => testDb.database.db;
@@ -46,11 +55,21 @@ describe.each(backends())("first-run setup on %s", (backend) => {
   const NOTHING = { users: 0, accounts: 0, sessions: 0, organizations: 0, members: 0, apiKeys: 0, claims: 0 };
 
   /** Makes every insert into `table` fail inside the database: a real failure at that step. */
-  async function failInsertsInto(table: "account" | "organization" | "member" | "apikey") {
+  async function failInsertsInto(table: (typeof FAULT_TABLES)[number]) {
     await testDb.database.query(
       "create or replace function signpost_test_fail() returns trigger language plpgsql as $$ begin raise exception 'injected failure on %', tg_table_name; end $$",
     );
     await testDb.database.query(`create trigger signpost_test_fail before insert on "${table}" for each row execute function signpost_test_fail()`);
+  }
+  /** Awaits setup and asserts it failed because of the fault injected on `table`. */
+  async function expectInjectedFailure(attempt: Promise<unknown>, table: string) {
+    const error = await attempt.then(
+      () => expect.unreachable("setup should have failed"),
+      (e: unknown) => e,
+    );
+    const messages: string[] = [];
+    for (let e = error as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) messages.push(String(e.message));
+    expect(messages.join(" <- ")).toContain(`injected failure on ${table}`);
   }
   async function stopFailing(table: string) {
     await testDb.database.query(`drop trigger signpost_test_fail on "${table}"`);
@@ -172,7 +191,7 @@ describe.each(backends())("first-run setup on %s", (backend) => {
 
     test("an unknown field is refused with 422 and named in the message", async () => {
       const response = await POST(apiRequest("/api/v1/setup", { body: { ...ADA, role: "admin" } }));
-      const error = await expectApiError(response, 422, "validation_failed", "(body)");
+      const error = await expectApiError(response, 422, "validation_failed", "role");
       expect(error.message).toContain("role");
       expect(await counts()).toEqual(NOTHING);
     });
@@ -194,7 +213,7 @@ describe.each(backends())("first-run setup on %s", (backend) => {
     test("sign-up fails (the email is already in the user table): claim released, no workspace, no key", async () => {
       await db().insert(user).values({ id: "pre-existing-user", name: "Someone", email: ADA.email });
 
-      await expect(runFirstSetup(ADA)).rejects.toThrow();
+      await expect(runFirstSetup(ADA)).rejects.toThrow(/already exists/);
 
       expect(await needsSetup()).toBe(true);
       expect(await counts()).toEqual({ ...NOTHING, users: 1 });
@@ -209,7 +228,7 @@ describe.each(backends())("first-run setup on %s", (backend) => {
 
     test("creating the workspace fails: the new account is removed again", async () => {
       await failInsertsInto("organization");
-      await expect(runFirstSetup(ADA)).rejects.toThrow();
+      await expectInjectedFailure(runFirstSetup(ADA), "organization");
 
       expect(await needsSetup()).toBe(true);
       expect(await counts()).toEqual(NOTHING);
@@ -221,39 +240,19 @@ describe.each(backends())("first-run setup on %s", (backend) => {
 
     test("creating the API key fails: claim released, account, member and key gone", async () => {
       await failInsertsInto("apikey");
-      await expect(runFirstSetup(ADA)).rejects.toThrow(/injected failure on apikey/);
+      await expectInjectedFailure(runFirstSetup(ADA), "apikey");
 
       expect(await needsSetup()).toBe(true);
-      const { organizations: _organizations, ...rest } = await counts();
-      expect(rest).toEqual({ users: 0, accounts: 0, sessions: 0, members: 0, apiKeys: 0, claims: 0 });
-    });
-
-    // KNOWN BUG (src/server/setup/service.ts, catch block): cleanup deletes the user (cascading to
-    // member and session) but not the organization, which references no user, so a failed key step
-    // leaves an orphaned workspace. Drop `.fails` once the service deletes the workspace too.
-    test.fails("creating the API key fails: the workspace is removed too [known bug]", async () => {
-      await failInsertsInto("apikey");
-      await runFirstSetup(ADA).catch(() => undefined);
-      expect(await db().select({ id: organization.id }).from(organization)).toEqual([]);
+      expect(await counts()).toEqual({ users: 0, accounts: 0, sessions: 0, organizations: 0, members: 0, apiKeys: 0, claims: 0 });
     });
 
     test("sign-up fails half-way (credential account insert): claim released, no workspace", async () => {
       await failInsertsInto("account");
-      await expect(runFirstSetup(ADA)).rejects.toThrow();
+      await expectInjectedFailure(runFirstSetup(ADA), "account");
 
       expect(await needsSetup()).toBe(true);
-      const { users: _users, ...rest } = await counts();
-      expect(rest).toEqual({ accounts: 0, sessions: 0, organizations: 0, members: 0, apiKeys: 0, claims: 0 });
-    });
-
-    // KNOWN BUG: Better Auth's sign-up inserts the user, then the credential account, outside a
-    // transaction (drizzleAdapter is configured without `transaction: true`). When the account insert
-    // fails the user row stays; runFirstSetup never learned its id, so it is not cleaned up, and every
-    // later setup with that email fails with "user already exists". Drop `.fails` once fixed.
-    test.fails("sign-up fails half-way (credential account insert): no user row remains [known bug]", async () => {
-      await failInsertsInto("account");
-      await runFirstSetup(ADA).catch(() => undefined);
-      expect(await db().select({ id: user.id }).from(user)).toEqual([]);
+      // Better Auth writes user + account in one transaction (drizzleAdapter transaction: true).
+      expect(await counts()).toEqual({ users: 0, accounts: 0, sessions: 0, organizations: 0, members: 0, apiKeys: 0, claims: 0 });
     });
   });
 });

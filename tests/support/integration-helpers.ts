@@ -3,11 +3,27 @@
  * extra workspaces with their own API keys, and signed internal requests. Nothing here mocks the
  * database, Better Auth or the services; everything goes through the real code.
  */
+import pg from "pg";
 import { expect } from "vitest";
 import { signRequest } from "@/core/protocol";
 import { scopesToPermissions, type Scope } from "@/core/scopes";
 import { serverConfig } from "@/config/env";
 import { getAuth } from "@/server/auth/auth";
+import { freshDatabase, type Backend, type TestDatabase } from "./databases";
+
+/**
+ * freshDatabase(), plus an 'error' listener on the Postgres pool. src/server/db/client.ts creates its
+ * pg.Pool without one, so a pooled connection closed by the server crashes the process ("Unhandled
+ * 'error' event"). dispose() drops the database WITH (FORCE) right after pool.end(), which resolves
+ * before the idle connections are gone, so teardown can hit exactly that. The listener only keeps
+ * teardown quiet; tests/integration/postgres-pool.test.ts covers the bug itself.
+ */
+export async function openTestDatabase(backend: Backend): Promise<TestDatabase> {
+  const testDb = await freshDatabase(backend);
+  const client = (testDb.database.db as unknown as { $client?: unknown }).$client;
+  if (client instanceof pg.Pool) client.on("error", () => {});
+  return testDb;
+}
 
 export const BASE_URL = "http://localhost:3000";
 

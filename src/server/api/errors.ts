@@ -43,7 +43,9 @@ export class ApiError extends Error {
 
   static fromZod(error: z.ZodError, prefix?: string): ApiError {
     const issues = error.issues.map((issue) => ({
-      field: [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "(body)",
+      field:
+        [prefix, ...issue.path.map(String), ...(issue.code === "unrecognized_keys" ? [issue.keys[0]] : [])].filter(Boolean).join(".") ||
+        "(body)",
       message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
     }));
     const first = issues[0]!;
@@ -70,7 +72,7 @@ const MAX_BODY_BYTES = 1_000_000;
 
 /** Validates JSON text; malformed or invalid input becomes an ApiError naming the field. */
 export function parseJsonText<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
-  if (text.length > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
+  if (text.length > MAX_BODY_BYTES / 4 && new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
   let body: unknown;
   try {
     body = text === "" ? {} : JSON.parse(text);
@@ -82,7 +84,9 @@ export function parseJsonText<S extends z.ZodType>(text: string, schema: S): z.i
   return parsed.data;
 }
 
-/** Reads and validates a JSON request body (see parseJsonText). */
+/** Reads and validates a JSON request body (see parseJsonText); a declared oversize body is refused unread. */
 export async function parseJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.infer<S>> {
+  const declared = Number(request.headers.get("content-length"));
+  if (declared > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
   return parseJsonText(await request.text(), schema);
 }

@@ -2,7 +2,8 @@ import "server-only";
 import { requestIdFrom } from "@/core/request-id";
 import type { Scope } from "@/core/scopes";
 import { authorize, resolvePrincipal, type Principal } from "@/server/auth/principal";
-import { ApiError, errorResponse } from "./errors";
+import { APIError } from "better-auth/api";
+import { ApiError, errorResponse, type ErrorCode } from "./errors";
 
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
 
@@ -28,11 +29,29 @@ export function handle(fn: (request: Request, ctx: HandlerContext) => Promise<Re
       response.headers.set("x-request-id", requestId);
       return response;
     } catch (error) {
-      if (error instanceof ApiError) return errorResponse(error, requestId, { "x-request-id": requestId });
+      const known = error instanceof ApiError ? error : fromAuthError(error);
+      if (known) return errorResponse(known, requestId, { "x-request-id": requestId });
       console.error(JSON.stringify({ level: "error", requestId, route: new URL(request.url).pathname, error: String(error), stack: (error as Error)?.stack }));
       return errorResponse(new ApiError("internal_error", "Something went wrong on our side"), requestId, { "x-request-id": requestId });
     }
   };
+}
+
+const AUTH_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  422: "validation_failed",
+  429: "rate_limited",
+};
+
+/** Better Auth's client errors (e.g. "user already exists") in our one error shape. */
+function fromAuthError(error: unknown): ApiError | null {
+  if (!(error instanceof APIError)) return null;
+  const code = AUTH_STATUS_CODES[error.statusCode];
+  return code ? new ApiError(code, error.body?.message ?? error.message) : null;
 }
 
 /** `handle` plus the principal, resolved once and checked against the route's scope. */

@@ -39,9 +39,20 @@ function createAuth(db: Db) {
     baseURL: config.appUrl,
     basePath: "/api/auth",
     secret: config.secret,
-    database: drizzleAdapter(db, { provider: "pg", schema }),
+    // transaction: true — a sign-up writes user + account atomically, never half a user.
+    database: drizzleAdapter(db, { provider: "pg", schema, transaction: true }),
     emailAndPassword: { enabled: true, minPasswordLength: 10 },
     telemetry: { enabled: false },
+    logger: {
+      // One JSON line per event, without Better Auth's attached objects (they can hold request
+      // data). A rejected API key is a client error, already answered with a 401: not logged.
+      log(level, message) {
+        if (message.startsWith("Failed to validate API key")) return;
+        const line = JSON.stringify({ level, source: "better-auth", msg: message });
+        if (level === "error" || level === "warn") console.error(line);
+        else console.log(line);
+      },
+    },
     plugins: [
       organization({ ac, roles, creatorRole: "owner", teams: { enabled: false } }),
       apiKey({

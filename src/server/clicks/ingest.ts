@@ -50,7 +50,8 @@ export async function recordClicks(events: ClickEvent[]): Promise<IngestResult> 
       if (row.clickedAt > entry.last) entry.last = row.clickedAt;
       perLink.set(row.linkId, entry);
     }
-    for (const [linkId, { n, last }] of perLink) {
+    // Lock links in one global order (by id) so concurrent batches cannot deadlock on them.
+    for (const [linkId, { n, last }] of [...perLink].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       await tx
         .update(link)
         .set({

@@ -39,6 +39,11 @@ const MIGRATION_LOCK_ID = 4_716_320_551n;
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolMax ?? 10 });
+    // An idle connection closed by the server (restart, failover, proxy timeout) is an 'error'
+    // event on the pool; unhandled, it would end the process. The pool replaces the connection.
+    pool.on("error", (error) => {
+      console.error(JSON.stringify({ level: "warn", msg: "idle postgres connection lost", error: error.message }));
+    });
     const client = await pool.connect();
     try {
       await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID.toString()]);

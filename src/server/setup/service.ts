@@ -6,7 +6,7 @@ import { serverConfig } from "@/config/env";
 import { ApiError } from "@/server/api/errors";
 import { getAuth } from "@/server/auth/auth";
 import { getDb } from "@/server/db/client";
-import { instanceState, user } from "@/server/db/schema";
+import { instanceState, organization, user } from "@/server/db/schema";
 
 export const setupSchema = z
   .object({
@@ -51,11 +51,13 @@ export async function runFirstSetup(input: SetupInput) {
 
   const auth = await getAuth();
   let userId: string | undefined;
+  let workspaceId: string | undefined;
   try {
     const signUp = await auth.api.signUpEmail({ body: { name: input.name, email: input.email, password: input.password } });
     userId = signUp.user.id;
     const workspace = await auth.api.createOrganization({ body: { name: input.workspace, slug: slugify(input.workspace), userId } });
     if (!workspace) throw new Error("workspace was not created");
+    workspaceId = workspace.id;
     const key = await auth.api.createApiKey({
       body: {
         name: "Default key",
@@ -70,7 +72,9 @@ export async function runFirstSetup(input: SetupInput) {
       apiKey: { id: key.id, key: key.key, start: key.start, scopes: [...SCOPES] },
     };
   } catch (error) {
-    if (userId) await db.delete(user).where(eq(user.id, userId)); // cascades to member/session
+    // Undo in reverse; each delete cascades (workspace -> members, keys; user -> accounts, sessions).
+    if (workspaceId) await db.delete(organization).where(eq(organization.id, workspaceId));
+    if (userId) await db.delete(user).where(eq(user.id, userId));
     await db.delete(instanceState).where(eq(instanceState.key, CLAIM));
     throw error;
   }
