@@ -52,10 +52,16 @@ describe("createLinkSchema: key", () => {
     expect(issues.some((i) => i.message === "is reserved by the app")).toBe(true);
   });
 
-  test.each(["a b", "-abc", "abc-", "a/b", "a.b", "caf\u00e9", "", "x".repeat(191)])("rejects the invalid key %j", (key) => {
+  test.each(["a b", "-abc", "abc-", "a/b", "a.b", "caf\u00e9", ""])("rejects the invalid key %j", (key) => {
     const issues = issuesOf({ url: "https://example.com", key });
     expect(issues.map((i) => i.path.join("."))).toContain("key");
     expect(issues[0]!.message).toMatch(/letters, digits/);
+  });
+
+  test("rejects a key longer than 190 characters, saying so", () => {
+    const issues = issuesOf({ url: "https://example.com", key: "x".repeat(191) });
+    expect(issues[0]!.path).toEqual(["key"]);
+    expect(issues[0]!.message).toBe("must be at most 190 characters");
   });
 });
 

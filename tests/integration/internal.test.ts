@@ -13,7 +13,7 @@ import { POST as createLink } from "@/app/api/v1/links/route";
 import type { ClickEvent } from "@/core/link";
 import { HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_CLOCK_SKEW_MS } from "@/core/protocol";
 import { click, link } from "@/server/db/schema";
-import type { LinkView } from "@/server/links/service";
+import type { LinkView } from "@/core/link";
 import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
 import {

@@ -9,7 +9,7 @@ import { GET } from "@/app/api/v1/links/[id]/route";
 import { POST } from "@/app/api/v1/links/route";
 import { SCOPES } from "@/core/scopes";
 import { apikey, domain, link } from "@/server/db/schema";
-import type { LinkView } from "@/server/links/service";
+import type { LinkView } from "@/core/link";
 import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
 import {

@@ -196,10 +196,10 @@ describe.each(backends())("first-run setup on %s", (backend) => {
       expect(await counts()).toEqual(NOTHING);
     });
 
-    test("several invalid fields are all listed in issues", async () => {
+    test("several invalid fields are all listed in details", async () => {
       const response = await POST(apiRequest("/api/v1/setup", { body: { ...ADA, email: "nope", password: "short" } }));
       const error = await expectApiError(response, 422, "validation_failed", "email");
-      expect(error.issues?.map((i) => i.field)).toEqual(["email", "password"]);
+      expect(error.details?.map((i) => i.field)).toEqual(["email", "password"]);
     });
 
     test("malformed JSON is 400 invalid_json", async () => {

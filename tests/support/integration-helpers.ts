@@ -57,7 +57,7 @@ export function routeParams<P extends Record<string, string>>(params: P) {
 }
 
 export interface ApiErrorBody {
-  error: { code: string; message: string; requestId: string; field?: string; issues?: { field: string; message: string }[] };
+  error: { code: string; message: string; requestId: string; field?: string; details?: { field: string; message: string }[] };
 }
 
 /**
@@ -80,7 +80,7 @@ export async function expectApiError(
   expect(error.message.length).toBeGreaterThan(0);
   expect(typeof error.requestId).toBe("string");
   expect(error.requestId.length).toBeGreaterThanOrEqual(8);
-  for (const key of Object.keys(error)) expect(["code", "message", "requestId", "field", "issues"]).toContain(key);
+  for (const key of Object.keys(error)) expect(["code", "message", "requestId", "field", "details"]).toContain(key);
   if (field === undefined) expect(error.field).toBeUndefined();
   else expect(error.field).toBe(field);
   expect(response.headers.get("x-request-id")).toBe(error.requestId);

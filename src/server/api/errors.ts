@@ -27,7 +27,11 @@ export interface ErrorIssue {
   message: string;
 }
 
-/** Every error a client can cause. Serialises to `{ error: { code, message, field?, issues?, requestId } }`. */
+/**
+ * Every error a client can cause. Serialises to
+ * `{ error: { code, message, field?, details?: [{ field, message }], requestId } }` — `field` is
+ * the first offending field, `details` lists every one when validation found several.
+ */
 export class ApiError extends Error {
   readonly status: number;
   constructor(
@@ -60,7 +64,7 @@ export function errorResponse(error: ApiError, requestId: string, headers?: Head
         code: error.code,
         message: error.message,
         ...(error.field ? { field: error.field } : {}),
-        ...(error.issues && error.issues.length > 1 ? { issues: error.issues } : {}),
+        ...(error.issues && error.issues.length > 0 ? { details: error.issues } : {}),
         requestId,
       },
     },
@@ -71,8 +75,10 @@ export function errorResponse(error: ApiError, requestId: string, headers?: Head
 const MAX_BODY_BYTES = 1_000_000;
 
 /** Validates JSON text; malformed or invalid input becomes an ApiError naming the field. */
-export function parseJsonText<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
-  if (text.length > MAX_BODY_BYTES / 4 && new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) throw new ApiError("payload_too_large", `Body is larger than ${MAX_BODY_BYTES} bytes`);
+export function parseJsonText<S extends z.ZodType>(text: string, schema: S, maxBytes = MAX_BODY_BYTES): z.infer<S> {
+  if (text.length > maxBytes / 4 && new TextEncoder().encode(text).byteLength > maxBytes) {
+    throw new ApiError("payload_too_large", `Body is larger than ${maxBytes} bytes`);
+  }
   let body: unknown;
   try {
     body = text === "" ? {} : JSON.parse(text);
@@ -80,6 +86,19 @@ export function parseJsonText<S extends z.ZodType>(text: string, schema: S): z.i
     throw new ApiError("invalid_json", "Body is not valid JSON");
   }
   const parsed = schema.safeParse(body);
+  if (!parsed.success) throw ApiError.fromZod(parsed.error);
+  return parsed.data;
+}
+
+/** Validates a URL's query string; repeated or unknown parameters are refused like body fields. */
+export function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.infer<S> {
+  const params = new URL(request.url).searchParams;
+  const query: Record<string, string> = {};
+  for (const [name, value] of params) {
+    if (name in query) throw new ApiError("validation_failed", `${name} is given more than once`, name);
+    query[name] = value;
+  }
+  const parsed = schema.safeParse(query);
   if (!parsed.success) throw ApiError.fromZod(parsed.error);
   return parsed.data;
 }

@@ -4,7 +4,9 @@
  * product tables (domains, tags, links, clicks) hang off them.
  */
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { BotBehavior, Utm, Variant } from "@/core/link";
+import type { RoutingRule } from "@/core/rules";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
@@ -190,7 +192,25 @@ export const link = pgTable(
     url: text("url").notNull(),
     title: text("title"),
     description: text("description"),
+    /** Preview image (Open Graph) for bots that get the preview page. */
+    image: text("image"),
+    comments: text("comments"),
     archived: boolean("archived").notNull().default(false),
+    /** Disabled links answer 404 but keep their slug, settings and history. */
+    disabled: boolean("disabled").notNull().default(false),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    expiredUrl: text("expired_url"),
+    maxClicks: integer("max_clicks"),
+    /** `pbkdf2-sha256$<iterations>$<salt>$<hash>` (base64url); the password itself is never stored. */
+    passwordHash: text("password_hash"),
+    forwardQuery: boolean("forward_query").notNull().default(false),
+    utm: jsonb("utm").$type<Utm>(),
+    cloaked: boolean("cloaked").notNull().default(false),
+    redirectStatus: smallint("redirect_status").notNull().default(302),
+    botBehavior: text("bot_behavior").$type<BotBehavior>().notNull().default("preview"),
+    rules: jsonb("rules").$type<RoutingRule[]>().notNull().default([]),
+    variants: jsonb("variants").$type<Variant[]>().notNull().default([]),
+    variantsEndAt: timestamp("variants_end_at", { withTimezone: true }),
     /** Bumped on every change so edge caches can tell a stale copy. */
     version: integer("version").notNull().default(1),
     /** Human clicks; bots are stored in `click` but never counted here. */
@@ -203,6 +223,7 @@ export const link = pgTable(
   (t) => [
     uniqueIndex("link_domain_key_uidx").on(t.domain, t.key),
     index("link_workspace_created_idx").on(t.workspaceId, t.createdAt.desc(), t.id),
+    index("link_workspace_clicks_idx").on(t.workspaceId, t.clicks.desc(), t.id),
   ],
 );
 

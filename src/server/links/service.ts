@@ -1,107 +1,279 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
-import { createLinkSchema, type CreateLinkInput, type EdgeLink } from "@/core/link";
+import { and, eq, inArray } from "drizzle-orm";
+import { isLoopDestination } from "@/core/destination";
+import { hashLinkPassword } from "@/core/link-password";
+import { MAX_BULK, keySchema, type CreateLinkInput, type EdgeLink, type LinkView, type UpdateLinkInput } from "@/core/link";
 import { isReservedKey } from "@/core/reserved";
 import { generateSlug } from "@/core/slug";
 import { serverConfig } from "@/config/env";
 import { authorize, type Principal } from "@/server/auth/principal";
 import { ApiError } from "@/server/api/errors";
-import { getDb } from "@/server/db/client";
-import { domain as domainTable, link } from "@/server/db/schema";
+import { getDb, type Db } from "@/server/db/client";
+import { isUniqueViolation } from "@/server/db/errors";
+import { domain as domainTable, link, linkTag } from "@/server/db/schema";
+import { presentLinks, type LinkRow } from "./present";
+import { ensureTags } from "./tags";
 
-export { createLinkSchema };
+/** Field path of item `index` in a bulk body (`links.3.`), or nothing for a single link. */
+type Path = (field: string) => string;
+const single: Path = (field) => field;
+const item =
+  (collection: string, index: number): Path =>
+  (field) =>
+    `${collection}.${index}.${field}`;
 
-type LinkRow = typeof link.$inferSelect;
-
-/** The API's view of a link. */
-export function presentLink(row: LinkRow) {
-  const config = serverConfig();
-  const scheme = row.domain === config.appHost ? new URL(config.appUrl).protocol : "https:";
-  return {
-    id: row.id,
-    workspaceId: row.workspaceId,
-    domain: row.domain,
-    key: row.key,
-    shortLink: `${scheme}//${row.domain}/${row.key}`,
-    url: row.url,
-    title: row.title,
-    description: row.description,
-    archived: row.archived,
-    version: row.version,
-    clicks: row.clicks,
-    lastClickedAt: row.lastClickedAt?.toISOString() ?? null,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
+/** Every host a destination must not point at: our short domains and all custom domains. */
+async function ownShortHosts(db: Db): Promise<string[]> {
+  const custom = await db.select({ host: domainTable.host }).from(domainTable);
+  return [...serverConfig().shortDomains, ...custom.map((row) => row.host)];
 }
 
-export type LinkView = ReturnType<typeof presentLink>;
-
-function newLinkId(): string {
-  return `lnk_${crypto.randomUUID().replaceAll("-", "")}`;
-}
-
-/** The domain a new link lands on: the first configured short domain unless one is named. */
-async function resolveDomain(principal: Principal, requested: string | undefined): Promise<string> {
+/** The domain a link lands on: the first configured short domain unless one of the workspace's is named. */
+async function resolveDomain(db: Db, principal: Principal, requested: string | undefined, path: Path): Promise<string> {
   const config = serverConfig();
   if (!requested) return config.shortDomains[0]!;
   if (config.shortDomains.includes(requested)) return requested;
-  const db = await getDb();
   const [owned] = await db
     .select({ host: domainTable.host })
     .from(domainTable)
     .where(and(eq(domainTable.host, requested), eq(domainTable.workspaceId, principal.workspaceId)))
     .limit(1);
-  if (!owned) throw new ApiError("validation_failed", `domain '${requested}' is not one of this workspace's domains`, "domain");
+  if (!owned) throw new ApiError("validation_failed", `${path("domain")} '${requested}' is not one of this workspace's domains`, path("domain"));
   return owned.host;
+}
+
+function checkNoLoops(input: Partial<CreateLinkInput>, shortHosts: string[], path: Path): void {
+  const destinations: [string, string | null | undefined][] = [
+    ["url", input.url],
+    ["expiredUrl", input.expiredUrl],
+    ...(input.rules ?? []).map((rule, i): [string, string] => [`rules.${i}.url`, rule.url]),
+    ...(input.variants ?? []).map((variant, i): [string, string] => [`variants.${i}.url`, variant.url]),
+  ];
+  for (const [field, url] of destinations) {
+    if (url && isLoopDestination(url, shortHosts)) {
+      throw new ApiError("validation_failed", `${path(field)} points at a short link host of this instance, which would loop`, path(field));
+    }
+  }
 }
 
 const GENERATED_KEY_ATTEMPTS = 8;
 
 /** A random slug that is not a reserved word; longer after a few collisions. */
-function generateFreeCandidate(attempt: number): string {
+function generateKeyCandidate(attempt: number): string {
   let key: string;
   do key = generateSlug(attempt < 4 ? 7 : 9);
   while (isReservedKey(key));
   return key;
 }
 
-/** Creates a link; a taken slug is a 409 on `key`, a generated one is retried until free. */
-export async function createLink(principal: Principal, input: CreateLinkInput): Promise<LinkView> {
-  authorize(principal, "links:write");
-  const db = await getDb();
-  const host = await resolveDomain(principal, input.domain);
+/** Column values for the fields present in `input` (create or update). */
+async function columnsOf(input: Partial<CreateLinkInput>): Promise<Partial<typeof link.$inferInsert>> {
+  const values: Partial<typeof link.$inferInsert> = {};
+  const copy = ["url", "title", "description", "image", "comments", "archived", "disabled", "expiredUrl", "maxClicks", "forwardQuery", "utm", "cloaked", "redirectStatus", "botBehavior", "rules", "variants"] as const;
+  for (const field of copy) {
+    if (input[field] !== undefined) (values as Record<string, unknown>)[field] = input[field];
+  }
+  if (input.expiresAt !== undefined) values.expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt);
+  if (input.variantsEndAt !== undefined) values.variantsEndAt = input.variantsEndAt === null ? null : new Date(input.variantsEndAt);
+  if (input.password !== undefined) values.passwordHash = input.password === null ? null : await hashLinkPassword(input.password);
+  return values;
+}
+
+async function setTags(db: Db, workspaceId: string, linkId: string, names: string[]): Promise<void> {
+  await db.delete(linkTag).where(eq(linkTag.linkId, linkId));
+  if (names.length === 0) return;
+  const ids = await ensureTags(db, workspaceId, names);
+  await db
+    .insert(linkTag)
+    .values([...new Set(names.map((name) => ids.get(name)!))].map((tagId) => ({ linkId, tagId })))
+    .onConflictDoNothing();
+}
+
+function newLinkId(): string {
+  return `lnk_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+async function insertOne(db: Db, principal: Principal, input: CreateLinkInput, shortHosts: string[], path: Path): Promise<LinkRow> {
+  checkNoLoops(input, shortHosts, path);
+  const host = await resolveDomain(db, principal, input.domain, path);
+  const columns = await columnsOf(input);
+  const now = new Date();
   const attempts = input.key ? 1 : GENERATED_KEY_ATTEMPTS;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const [row] = await db
       .insert(link)
       .values({
+        ...columns,
         id: newLinkId(),
         workspaceId: principal.workspaceId,
         domain: host,
-        key: input.key ?? generateFreeCandidate(attempt),
+        key: input.key ?? generateKeyCandidate(attempt),
         url: input.url,
         createdBy: principal.userId,
+        createdAt: now,
+        updatedAt: now,
       })
       .onConflictDoNothing({ target: [link.domain, link.key] })
       .returning();
-    if (row) return presentLink(row);
+    if (row) {
+      if (input.tags?.length) await setTags(db, principal.workspaceId, row.id, input.tags);
+      return row;
+    }
   }
-  if (input.key) throw new ApiError("key_taken", `key '${input.key}' is already in use on ${host}`, "key");
-  throw new ApiError("conflict", "Could not find a free key; try again or choose one");
+  if (input.key) throw new ApiError("key_taken", `${path("key")} '${input.key}' is already in use on ${host}`, path("key"));
+  throw new ApiError("conflict", "Could not find a free key; try again or choose one", path("key"));
+}
+
+/** Creates links all-or-nothing: any invalid item fails the call and nothing is written. */
+export async function createLinks(principal: Principal, inputs: CreateLinkInput[], bulk = true): Promise<LinkView[]> {
+  authorize(principal, "links:write");
+  if (inputs.length > MAX_BULK) throw new ApiError("payload_too_large", `At most ${MAX_BULK} links per call`, "links");
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const shortHosts = await ownShortHosts(tx);
+    const rows: LinkRow[] = [];
+    for (const [index, input] of inputs.entries()) {
+      rows.push(await insertOne(tx, principal, input, shortHosts, bulk ? item("links", index) : single));
+    }
+    return presentLinks(tx, rows);
+  });
+}
+
+export async function createLink(principal: Principal, input: CreateLinkInput): Promise<LinkView> {
+  const [view] = await createLinks(principal, [input], false);
+  return view!;
+}
+
+async function findOwned(db: Db, principal: Principal, id: string, forUpdate = false): Promise<LinkRow> {
+  const query = db
+    .select()
+    .from(link)
+    .where(and(eq(link.id, id), eq(link.workspaceId, principal.workspaceId)))
+    .limit(1);
+  const [row] = forUpdate ? await query.for("update") : await query;
+  if (!row) throw new ApiError("not_found", `No link with id '${id}'`);
+  return row;
 }
 
 /** A link of the principal's workspace; any other workspace's link is reported as not found. */
 export async function getLink(principal: Principal, id: string): Promise<LinkView> {
   authorize(principal, "links:read");
   const db = await getDb();
-  const [row] = await db
-    .select()
+  const [view] = await presentLinks(db, [await findOwned(db, principal, id)]);
+  return view!;
+}
+
+async function updateOne(db: Db, principal: Principal, id: string, patch: UpdateLinkInput, shortHosts: string[], path: Path): Promise<LinkRow> {
+  const current = await findOwned(db, principal, id, true);
+  checkNoLoops(patch, shortHosts, path);
+  // Checks that span fields are made on the merged link, so a patch cannot break them.
+  const expiredUrl = patch.expiredUrl !== undefined ? patch.expiredUrl : current.expiredUrl;
+  if (expiredUrl && isLoopDestination(expiredUrl, shortHosts)) {
+    throw new ApiError("validation_failed", `${path("expiredUrl")} points at a short link host of this instance, which would loop`, path("expiredUrl"));
+  }
+  const columns = await columnsOf(patch);
+  if (patch.domain !== undefined) columns.domain = await resolveDomain(db, principal, patch.domain, path);
+  if (patch.key !== undefined) columns.key = patch.key;
+  let row: LinkRow | undefined;
+  try {
+    [row] = await db
+      .update(link)
+      .set({ ...columns, version: current.version + 1, updatedAt: new Date() })
+      .where(eq(link.id, current.id))
+      .returning();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const key = columns.key ?? current.key;
+    throw new ApiError("key_taken", `${path("key")} '${key}' is already in use on ${columns.domain ?? current.domain}`, path("key"));
+  }
+  if (patch.tags !== undefined) await setTags(db, principal.workspaceId, current.id, patch.tags);
+  return row!;
+}
+
+/** Partial update; bumps `version` so edge caches can tell. */
+export async function updateLink(principal: Principal, id: string, patch: UpdateLinkInput): Promise<LinkView> {
+  authorize(principal, "links:write");
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const [view] = await presentLinks(tx, [await updateOne(tx, principal, id, patch, await ownShortHosts(tx), single)]);
+    return view!;
+  });
+}
+
+/** Updates many links all-or-nothing. */
+export async function updateLinks(principal: Principal, patches: (UpdateLinkInput & { id: string })[]): Promise<LinkView[]> {
+  authorize(principal, "links:write");
+  if (patches.length > MAX_BULK) throw new ApiError("payload_too_large", `At most ${MAX_BULK} links per call`, "links");
+  const seen = new Set<string>();
+  for (const [index, { id }] of patches.entries()) {
+    if (seen.has(id)) throw new ApiError("validation_failed", `links.${index}.id '${id}' appears more than once`, `links.${index}.id`);
+    seen.add(id);
+  }
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const shortHosts = await ownShortHosts(tx);
+    const rows: LinkRow[] = [];
+    for (const [index, { id, ...patch }] of patches.entries()) {
+      try {
+        rows.push(await updateOne(tx, principal, id, patch, shortHosts, item("links", index)));
+      } catch (error) {
+        if (error instanceof ApiError && error.code === "not_found") {
+          throw new ApiError("not_found", `links.${index}.id: no link with id '${id}'`, `links.${index}.id`);
+        }
+        throw error;
+      }
+    }
+    return presentLinks(tx, rows);
+  });
+}
+
+export async function setArchived(principal: Principal, id: string, archived: boolean): Promise<LinkView> {
+  return updateLink(principal, id, { archived });
+}
+
+/** Deletes a link and its click history. */
+export async function deleteLink(principal: Principal, id: string): Promise<void> {
+  await deleteLinks(principal, [id], false);
+}
+
+/** Deletes links all-or-nothing: one unknown id and nothing is deleted. */
+export async function deleteLinks(principal: Principal, ids: string[], bulk = true): Promise<number> {
+  authorize(principal, "links:write");
+  if (ids.length > MAX_BULK) throw new ApiError("payload_too_large", `At most ${MAX_BULK} ids per call`, "ids");
+  const unique = [...new Set(ids)];
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const deleted = await tx
+      .delete(link)
+      .where(and(inArray(link.id, unique), eq(link.workspaceId, principal.workspaceId)))
+      .returning({ id: link.id });
+    if (deleted.length !== unique.length) {
+      const found = new Set(deleted.map((row) => row.id));
+      const index = ids.findIndex((id) => !found.has(id));
+      const field = bulk ? `ids.${index}` : undefined;
+      throw new ApiError("not_found", `No link with id '${ids[index]}'${bulk ? "; nothing was deleted" : ""}`, field);
+    }
+    return deleted.length;
+  });
+}
+
+export type Availability = { key: string; domain: string; available: boolean; reason: "taken" | "reserved" | "invalid" | null };
+
+/** Whether `key` can be used on `domain` (the default short domain when absent). */
+export async function checkAvailability(principal: Principal, key: string, requestedDomain?: string): Promise<Availability> {
+  authorize(principal, "links:read");
+  const db = await getDb();
+  const host = await resolveDomain(db, principal, requestedDomain, single);
+  const parsed = keySchema.safeParse(key);
+  if (!parsed.success) {
+    return { key, domain: host, available: false, reason: isReservedKey(key.trim()) ? "reserved" : "invalid" };
+  }
+  const [taken] = await db
+    .select({ id: link.id })
     .from(link)
-    .where(and(eq(link.id, id), eq(link.workspaceId, principal.workspaceId)))
+    .where(and(eq(link.domain, host), eq(link.key, parsed.data)))
     .limit(1);
-  if (!row) throw new ApiError("not_found", `No link with id '${id}'`);
-  return presentLink(row);
+  return { key: parsed.data, domain: host, available: !taken, reason: taken ? "taken" : null };
 }
 
 /** What the edge needs to redirect, looked up by host and slug (internal protocol). */
@@ -116,11 +288,18 @@ export async function lookupLinkForEdge(host: string, key: string): Promise<Edge
       url: link.url,
       version: link.version,
       archived: link.archived,
+      disabled: link.disabled,
+      passwordHash: link.passwordHash,
+      expiresAt: link.expiresAt,
+      maxClicks: link.maxClicks,
+      clicks: link.clicks,
     })
     .from(link)
     .where(and(eq(link.domain, host.toLowerCase()), eq(link.key, key)))
     .limit(1);
-  if (!row || row.archived) return null;
-  const { archived: _archived, ...edgeLink } = row;
-  return edgeLink;
+  // Fail closed until the edge engine (issue #5) enforces passwords and expiry: a link the edge
+  // cannot yet honour is not served at all, rather than served without its protection.
+  if (!row || row.archived || row.disabled || row.passwordHash !== null) return null;
+  if ((row.expiresAt && row.expiresAt <= new Date()) || (row.maxClicks !== null && row.clicks >= row.maxClicks)) return null;
+  return { id: row.id, workspaceId: row.workspaceId, domain: row.domain, key: row.key, url: row.url, version: row.version };
 }
