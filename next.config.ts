@@ -6,7 +6,15 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   typedRoutes: false,
   // Files outside the app that the Node server reads at run time.
-  outputFileTracingIncludes: { "/*": ["./drizzle/**/*"] },
+  outputFileTracingIncludes: {
+    "/*": ["./drizzle/**/*"],
+    "/docs/api": ["./node_modules/swagger-ui-dist/package.json"],
+    "/docs/api/assets/*": [
+      "./node_modules/swagger-ui-dist/package.json",
+      "./node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+      "./node_modules/swagger-ui-dist/swagger-ui.css",
+    ],
+  },
 };
 
 export default nextConfig;

@@ -1,0 +1,534 @@
+import "server-only";
+/**
+ * The public API's OpenAPI 3.1 document, generated from the zod schemas the routes validate with
+ * (src/core/link.ts, src/core/rules.ts, the setup schema), so the document cannot drift from what
+ * the API accepts and returns. Served at GET /api/v1/openapi.json and rendered at /docs/api.
+ */
+import { z } from "zod";
+import {
+  createDocument,
+  type ZodOpenApiObject,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiResponsesObject,
+} from "zod-openapi";
+import {
+  availabilityQuerySchema,
+  availabilitySchema,
+  bulkCreateSchema,
+  bulkDeleteSchema,
+  bulkUpdateSchema,
+  createLinkSchema,
+  createTagSchema,
+  destinationSchema,
+  domainSchema,
+  errorSchema,
+  keySchema,
+  linkListSchema,
+  linkSchema,
+  listLinksQuerySchema,
+  MAX_BULK,
+  tagSchema,
+  updateLinkSchema,
+  updateTagSchema,
+  utmSchema,
+  variantSchema,
+  variantsSchema,
+} from "@/core/link";
+import { RESERVED_PATH_PREFIXES } from "@/core/reserved";
+import { conditionSchema, routingRuleSchema } from "@/core/rules";
+import { SCOPES, type Scope } from "@/core/scopes";
+import { ERROR_CODES, type ErrorCode } from "@/server/api/errors";
+import { setupSchema } from "@/server/setup/service";
+
+export type OpenApiDocument = ReturnType<typeof createDocument>;
+
+export const API_VERSION = "1.0.0";
+const SECURITY_SCHEME = "bearerAuth";
+
+// ---- Shapes that exist only as route code, not as a shared schema -----------------------------
+
+const idParams = (what: string) => z.object({ id: z.string().min(1).meta({ description: `The ${what}'s id.` }) });
+const linkIdParams = idParams("link");
+const tagIdParams = idParams("tag");
+
+const linkArraySchema = z.object({ data: z.array(linkSchema) });
+const tagListSchema = z.object({ data: z.array(tagSchema) });
+const bulkDeletedSchema = z.object({ deleted: z.number().int().min(0).meta({ description: "How many links were deleted." }) });
+const setupStatusSchema = z.object({ needsSetup: z.boolean().meta({ description: "True until the first account exists." }) });
+/** What `runFirstSetup` (src/server/setup/service.ts) returns; the API key is shown only here, once. */
+const setupResultSchema = z.object({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+  workspace: z.object({ id: z.string(), name: z.string(), slug: z.string() }),
+  apiKey: z.object({
+    id: z.string(),
+    key: z.string().meta({ description: "The API key (`sp_…`). Store it now: it is never shown again." }),
+    start: z.string().nullable().meta({ description: "The key's first characters, for recognising it later." }),
+    scopes: z.array(z.enum(SCOPES)),
+  }),
+});
+
+// ---- Errors ------------------------------------------------------------------------------------
+
+type ErrorExamples = Partial<Record<ErrorCode, { message: string; field?: string }>>;
+
+const ERROR_EXAMPLES: ErrorExamples = {
+  invalid_json: { message: "Body is not valid JSON" },
+  bad_request: { message: "cursor is not one this endpoint issued for this sort and order", field: "cursor" },
+  unauthorized: { message: "Send an API key as 'Authorization: Bearer <key>' or sign in" },
+  insufficient_scope: { message: "This API key lacks the 'links:write' scope" },
+  forbidden: { message: "A valid setup token is required (SETUP_TOKEN is set on this instance)", field: "token" },
+  not_found: { message: "No link with id 'lnk_123'" },
+  conflict: { message: "A tag named 'launch' already exists", field: "name" },
+  key_taken: { message: "key 'launch' is already in use on sgn.st", field: "key" },
+  setup_done: { message: "This instance is already set up; sign in instead" },
+  payload_too_large: { message: "Body is larger than 1000000 bytes" },
+  validation_failed: { message: "url must be an absolute http(s) URL", field: "url" },
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  413: "Payload too large",
+  422: "Validation failed",
+};
+
+/** Error responses grouped by status; each lists its `error.code` values with an example apiece. */
+function errorResponses(codes: readonly ErrorCode[], notes: Partial<Record<ErrorCode, string>>, examples: ErrorExamples): ZodOpenApiResponsesObject {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_CODES[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: ZodOpenApiResponsesObject = {};
+  for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const lines = group.map((code) => `\`${code}\`${notes[code] ? `: ${notes[code]}` : ""}`);
+    responses[String(status) as `${1 | 2 | 3 | 4 | 5}${string}`] = {
+      description: `${STATUS_TEXT[status] ?? "Error"}. \`error.code\` is ${lines.length === 1 ? lines[0] : `one of:\n\n${lines.map((l) => `- ${l}`).join("\n")}`}`,
+      content: {
+        "application/json": {
+          schema: errorSchema,
+          examples: Object.fromEntries(
+            group.map((code) => [
+              code,
+              {
+                summary: code,
+                value: { error: { code, ...(examples[code] ?? ERROR_EXAMPLES[code]), requestId: "0f4c6a8e-3d2b-4c1a-9e7f-5b6d8c9a0e1f" } },
+              },
+            ]),
+          ),
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+const AUTH_ERRORS = ["unauthorized", "insufficient_scope"] as const satisfies readonly ErrorCode[];
+const BODY_ERRORS = ["invalid_json", "payload_too_large", "validation_failed"] as const satisfies readonly ErrorCode[];
+const BODY_NOTES: Partial<Record<ErrorCode, string>> = {
+  invalid_json: "the body is not valid JSON",
+  payload_too_large: "the body is larger than 1 MB",
+  validation_failed: "a field is invalid; `field` names the first, `details` lists every one",
+  unauthorized: "no, or an invalid, expired or revoked, API key",
+  insufficient_scope: "the key lacks the scope this operation needs",
+};
+const bulkNote = `more than ${MAX_BULK} items, or the body is larger than 1 MB`;
+
+// ---- Operations --------------------------------------------------------------------------------
+
+const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
+
+interface Op {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: "Links" | "Tags" | "Setup";
+  /** Required scope; absent for the unauthenticated setup endpoints. */
+  scope?: Scope;
+  requestParams?: ZodOpenApiOperationObject["requestParams"];
+  body?: z.ZodType;
+  /** A request body a client would send; the tests check that the schema accepts it. */
+  example?: unknown;
+  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType };
+  errors: readonly ErrorCode[];
+  notes?: Partial<Record<ErrorCode, string>>;
+  /** Bulk operations: the body field that holds the items (at most MAX_BULK). */
+  bulk?: "links" | "ids";
+}
+
+function operation(op: Op): ZodOpenApiOperationObject {
+  const description = [op.description, op.scope ? `Requires the \`${op.scope}\` scope.` : "No authentication."].filter(Boolean).join("\n\n");
+  return {
+    operationId: op.operationId,
+    summary: op.summary,
+    description,
+    tags: [op.tag],
+    security: op.scope ? [{ [SECURITY_SCHEME]: [op.scope] }] : [],
+    ...(op.scope ? { "x-required-scope": op.scope } : {}),
+    ...(op.requestParams ? { requestParams: op.requestParams } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: op.body, ...(op.example === undefined ? {} : { example: op.example }) } } } }
+      : {}),
+    responses: {
+      [String(op.ok.status)]: {
+        description: op.ok.description,
+        ...(op.ok.schema ? { content: json(op.ok.schema) } : {}),
+      },
+      ...errorResponses(
+        [...(op.scope ? AUTH_ERRORS : []), ...(op.body ? BODY_ERRORS : []), ...op.errors],
+        { ...BODY_NOTES, ...(op.bulk ? { payload_too_large: bulkNote } : {}), ...op.notes },
+        {
+          ...(op.scope ? { insufficient_scope: { message: `This API key lacks the '${op.scope}' scope` } } : {}),
+          ...(op.bulk ? { payload_too_large: { message: `At most ${MAX_BULK} ${op.bulk} per call`, field: op.bulk } } : {}),
+        },
+      ),
+    },
+  };
+}
+
+function paths(): ZodOpenApiObject["paths"] {
+  return {
+    "/links": {
+      post: operation({
+        operationId: "createLink",
+        summary: "Create a link",
+        description: "Only `url` is required. Without `key` a random one is generated; without `domain` the workspace's default short domain is used.",
+        tag: "Links",
+        scope: "links:write",
+        body: createLinkSchema,
+        example: { url: "https://example.com/spring-launch", key: "spring", title: "Spring launch", tags: ["campaign"], utm: { source: "newsletter", medium: "email" } },
+        ok: { status: 201, description: "The link was created.", schema: linkSchema },
+        errors: ["key_taken", "conflict"],
+        notes: { key_taken: "the requested `key` is already used on that domain", conflict: "no free random key was found; try again" },
+      }),
+      get: operation({
+        operationId: "listLinks",
+        summary: "List links",
+        description: "Newest first by default. Pass the response's `nextCursor` as `cursor` to get the next page; it is `null` on the last page.",
+        tag: "Links",
+        scope: "links:read",
+        requestParams: { query: listLinksQuerySchema },
+        ok: { status: 200, description: "A page of links.", schema: linkListSchema },
+        errors: ["bad_request", "validation_failed"],
+        notes: { bad_request: "`cursor` was not issued for this sort and order", validation_failed: "a query parameter is invalid" },
+      }),
+    },
+    "/links/bulk": {
+      post: operation({
+        operationId: "createLinks",
+        summary: "Create links in bulk",
+        description: `All or nothing: up to ${MAX_BULK} links per call.`,
+        tag: "Links",
+        scope: "links:write",
+        body: bulkCreateSchema,
+        example: { links: [{ url: "https://example.com/a" }, { url: "https://example.com/b", key: "b-side" }] },
+        ok: { status: 201, description: "Every link was created, in request order.", schema: linkArraySchema },
+        errors: ["key_taken", "conflict"],
+        bulk: "links",
+        notes: { key_taken: "a requested `key` is already used on its domain", conflict: "no free random key was found; try again" },
+      }),
+      patch: operation({
+        operationId: "updateLinks",
+        summary: "Update links in bulk",
+        description: `All or nothing: up to ${MAX_BULK} links per call, each with its \`id\` and the fields to change.`,
+        tag: "Links",
+        scope: "links:write",
+        body: bulkUpdateSchema,
+        example: { links: [{ id: "lnk_1", archived: true }, { id: "lnk_2", tags: ["q3"] }] },
+        ok: { status: 200, description: "Every link was updated, in request order.", schema: linkArraySchema },
+        errors: ["not_found", "key_taken"],
+        bulk: "links",
+        notes: { not_found: "an `id` names no link of this workspace; nothing was changed", key_taken: "a new `key` is already used on its domain" },
+      }),
+      delete: operation({
+        operationId: "deleteLinks",
+        summary: "Delete links in bulk",
+        description: `All or nothing: up to ${MAX_BULK} ids per call.`,
+        tag: "Links",
+        scope: "links:write",
+        body: bulkDeleteSchema,
+        example: { ids: ["lnk_1", "lnk_2"] },
+        ok: { status: 200, description: "Every link was deleted.", schema: bulkDeletedSchema },
+        errors: ["not_found"],
+        bulk: "ids",
+        notes: { not_found: "an id names no link of this workspace; nothing was deleted" },
+      }),
+    },
+    "/links/availability": {
+      get: operation({
+        operationId: "checkLinkAvailability",
+        summary: "Check whether a key is free",
+        description: "Whether `key` can be used on `domain` (the workspace's default short domain when absent).",
+        tag: "Links",
+        scope: "links:read",
+        requestParams: { query: availabilityQuerySchema },
+        ok: { status: 200, description: "Whether the key is available, and why not.", schema: availabilitySchema },
+        errors: ["validation_failed"],
+        notes: { validation_failed: "a query parameter is invalid, or `domain` is not one of this workspace's domains" },
+      }),
+    },
+    "/links/{id}": {
+      get: operation({
+        operationId: "getLink",
+        summary: "Get a link",
+        tag: "Links",
+        scope: "links:read",
+        requestParams: { path: linkIdParams },
+        ok: { status: 200, description: "The link.", schema: linkSchema },
+        errors: ["not_found"],
+      }),
+      patch: operation({
+        operationId: "updateLink",
+        summary: "Update a link",
+        description: "Send only the fields to change; `null` clears a nullable field.",
+        tag: "Links",
+        scope: "links:write",
+        requestParams: { path: linkIdParams },
+        body: updateLinkSchema,
+        example: { url: "https://example.com/summer", expiresAt: "2027-01-01T00:00:00Z", rules: [{ name: "Germany", conditions: [{ type: "country", in: ["DE"] }], url: "https://example.de/summer" }] },
+        ok: { status: 200, description: "The updated link.", schema: linkSchema },
+        errors: ["not_found", "key_taken"],
+        notes: { key_taken: "the new `key` is already used on that domain" },
+      }),
+      delete: operation({
+        operationId: "deleteLink",
+        summary: "Delete a link",
+        tag: "Links",
+        scope: "links:write",
+        requestParams: { path: linkIdParams },
+        ok: { status: 204, description: "The link was deleted." },
+        errors: ["not_found"],
+      }),
+    },
+    "/links/{id}/archive": {
+      post: operation({
+        operationId: "archiveLink",
+        summary: "Archive a link",
+        description: "Archived links keep redirecting but are hidden from the default list (`archived=false`).",
+        tag: "Links",
+        scope: "links:write",
+        requestParams: { path: linkIdParams },
+        ok: { status: 200, description: "The archived link.", schema: linkSchema },
+        errors: ["not_found"],
+      }),
+      delete: operation({
+        operationId: "unarchiveLink",
+        summary: "Unarchive a link",
+        tag: "Links",
+        scope: "links:write",
+        requestParams: { path: linkIdParams },
+        ok: { status: 200, description: "The link, no longer archived.", schema: linkSchema },
+        errors: ["not_found"],
+      }),
+    },
+    "/tags": {
+      get: operation({
+        operationId: "listTags",
+        summary: "List tags",
+        tag: "Tags",
+        scope: "tags:read",
+        ok: { status: 200, description: "Every tag of the workspace.", schema: tagListSchema },
+        errors: [],
+      }),
+      post: operation({
+        operationId: "createTag",
+        summary: "Create a tag",
+        tag: "Tags",
+        scope: "tags:write",
+        body: createTagSchema,
+        example: { name: "campaign", color: "blue" },
+        ok: { status: 201, description: "The tag was created.", schema: tagSchema },
+        errors: ["conflict"],
+        notes: { conflict: "a tag with that name already exists" },
+      }),
+    },
+    "/tags/{id}": {
+      get: operation({
+        operationId: "getTag",
+        summary: "Get a tag",
+        tag: "Tags",
+        scope: "tags:read",
+        requestParams: { path: tagIdParams },
+        ok: { status: 200, description: "The tag.", schema: tagSchema },
+        errors: ["not_found"],
+      }),
+      patch: operation({
+        operationId: "updateTag",
+        summary: "Update a tag",
+        tag: "Tags",
+        scope: "tags:write",
+        requestParams: { path: tagIdParams },
+        body: updateTagSchema,
+        example: { color: "green" },
+        ok: { status: 200, description: "The updated tag.", schema: tagSchema },
+        errors: ["not_found", "conflict"],
+        notes: { conflict: "a tag with that name already exists" },
+      }),
+      delete: operation({
+        operationId: "deleteTag",
+        summary: "Delete a tag",
+        description: "The tag is removed from every link that has it.",
+        tag: "Tags",
+        scope: "tags:write",
+        requestParams: { path: tagIdParams },
+        ok: { status: 204, description: "The tag was deleted." },
+        errors: ["not_found"],
+      }),
+    },
+    "/setup": {
+      get: operation({
+        operationId: "getSetupStatus",
+        summary: "Whether first-run setup is open",
+        tag: "Setup",
+        ok: { status: 200, description: "Whether this instance still needs its first account.", schema: setupStatusSchema },
+        errors: [],
+      }),
+      post: operation({
+        operationId: "runSetup",
+        summary: "Run first-run setup",
+        description:
+          "Creates the owner account, the first workspace and an API key with every scope. Works exactly once per instance. When the instance sets `SETUP_TOKEN`, `token` must match it.",
+        tag: "Setup",
+        body: setupSchema,
+        example: { name: "Ada Lovelace", email: "ada@example.com", password: "correct horse battery", workspace: "Acme Links" },
+        ok: { status: 201, description: "The instance is set up. The response holds the API key, shown only this once.", schema: setupResultSchema },
+        errors: ["forbidden", "setup_done"],
+        notes: { forbidden: "`token` does not match the instance's SETUP_TOKEN", setup_done: "the instance is already set up" },
+      }),
+    },
+  };
+}
+
+function build(serverUrl: string): OpenApiDocument {
+  return createDocument(
+    {
+      openapi: "3.1.0",
+      info: {
+        title: "Signpost API",
+        version: API_VERSION,
+        description: [
+          "Create and manage smart links: routing rules, A/B variants, expiry, passwords, UTM tags.",
+          "",
+          "Authenticate with a workspace API key: `Authorization: Bearer sp_…`. Each operation names the scope it needs.",
+          "",
+          "Errors share one shape (`Error`): `error.code` is stable and safe to switch on, `error.field` names the offending field, `error.requestId` matches the `x-request-id` response header.",
+        ].join("\n"),
+        license: { name: "MIT", identifier: "MIT" },
+      },
+      servers: [{ url: `${serverUrl.replace(/\/+$/, "")}/api/v1`, description: "This instance" }],
+      security: [{ [SECURITY_SCHEME]: [] }],
+      tags: [
+        { name: "Links", description: "Short links and their routing." },
+        { name: "Tags", description: "Labels for organising links." },
+        { name: "Setup", description: "First-run setup of a new instance (no authentication)." },
+      ],
+      paths: paths(),
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEME]: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "sp_…",
+            description: "A workspace API key, sent as `Authorization: Bearer sp_…`. Keys carry scopes: " + SCOPES.map((s) => `\`${s}\``).join(", ") + ".",
+          },
+        },
+        schemas: {
+          Link: linkSchema,
+          LinkList: linkListSchema,
+          CreateLink: createLinkSchema,
+          UpdateLink: updateLinkSchema,
+          BulkCreateLinks: bulkCreateSchema,
+          BulkUpdateLinks: bulkUpdateSchema,
+          BulkDeleteLinks: bulkDeleteSchema,
+          Availability: availabilitySchema,
+          RoutingRule: routingRuleSchema,
+          Condition: conditionSchema,
+          Variant: variantSchema,
+          Utm: utmSchema,
+          Tag: tagSchema,
+          CreateTag: createTagSchema,
+          UpdateTag: updateTagSchema,
+          Setup: setupSchema,
+          SetupResult: setupResultSchema,
+          Error: errorSchema,
+        },
+      },
+    },
+    { outputIdSuffix: "Output", override: adjustSchema },
+  );
+}
+
+type OverrideContext = { jsonSchema: Record<string, unknown>; zodSchema: z.core.$ZodType; io: "input" | "output" };
+
+/** Adjustments to zod's JSON Schema rendering, applied to every schema in the document. */
+function adjustSchema(context: OverrideContext): void {
+  annotate(context);
+  omitSafeIntegerBounds(context);
+  openResponseObjects(context);
+}
+
+/**
+ * Words for the reader, and what the shared schemas check in code (`.refine`, `.superRefine`) that
+ * has no JSON Schema form of its own: said in words, or as an equivalent keyword where one exists.
+ * Keyed by the schema instances from src/core, so those files stay as they are.
+ */
+const ANNOTATIONS = new Map<z.core.$ZodType, Record<string, unknown>>([
+  [
+    routingRuleSchema,
+    { description: "Rules are tried in order; a rule matches when all its conditions match, and the first match sends the visitor to its `url`." },
+  ],
+  [conditionSchema, { description: "One test on the visit; `type` selects which, and the other fields depend on it." }],
+  [destinationSchema, { format: "uri", description: "An absolute http(s) URL without credentials (`user:password@`)." }],
+  [
+    keySchema,
+    {
+      description: `The short link's path: letters, digits, \`-\` and \`_\`, starting and ending with a letter or digit. Not one of the app's own paths: ${RESERVED_PATH_PREFIXES.map((p) => `\`${p}\``).join(", ")}.`,
+    },
+  ],
+  [domainSchema, { description: "A short domain of this workspace, e.g. `sgn.st`; case-insensitive (stored lowercase)." }],
+  [variantsSchema, { description: "A/B variants: each visitor goes to one, chosen by weight. The weights must sum to 100." }],
+  [updateLinkSchema, { minProperties: 1, description: "Only the fields to change; at least one." }],
+  [updateTagSchema, { minProperties: 1, description: "Only the fields to change; at least one." }],
+  [bulkUpdateSchema.shape.links.element, { minProperties: 2, description: "A link's `id` and the fields to change (at least one)." }],
+  ...conditionSchema.options
+    .filter((option) => option.shape.type.value === "ip")
+    .map((option) => [(option.shape as { in: z.ZodArray<z.ZodType> }).in.element, { description: "An IPv4 or IPv6 address, or a CIDR block such as 203.0.113.0/24." }] as const),
+]);
+
+function annotate({ jsonSchema, zodSchema }: OverrideContext): void {
+  const extra = ANNOTATIONS.get(zodSchema);
+  if (extra) Object.assign(jsonSchema, extra);
+}
+
+/** `z.number().int()` renders as ±2^53-1 bounds; they are noise to a reader. */
+function omitSafeIntegerBounds({ jsonSchema }: OverrideContext): void {
+  if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+  if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+}
+
+/**
+ * zod renders a plain (stripping) object as `additionalProperties: false` in responses. We promise
+ * the opposite: responses may gain fields, and clients should ignore the ones they don't know. It
+ * also lets one component (e.g. Link) serve both contexts instead of a Link/LinkOutput pair.
+ */
+function openResponseObjects({ jsonSchema, zodSchema, io }: OverrideContext): void {
+  const def = zodSchema._zod.def;
+  if (io === "output" && def.type === "object" && !(def as z.core.$ZodObjectDef).catchall && jsonSchema.additionalProperties === false) {
+    delete jsonSchema.additionalProperties;
+  }
+}
+
+const cache = new Map<string, OpenApiDocument>();
+
+/** The document for an instance reachable at `serverUrl` (e.g. APP_URL); built once per URL. */
+export function buildOpenApiDocument(serverUrl: string): OpenApiDocument {
+  let document = cache.get(serverUrl);
+  if (!document) {
+    document = build(serverUrl);
+    cache.set(serverUrl, document);
+  }
+  return document;
+}
