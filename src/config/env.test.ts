@@ -26,7 +26,17 @@ describe("parseEdgeConfig defaults", () => {
       originUrl: "http://localhost:3000",
       shortDomains: ["localhost:3000"],
       secret: SECRET,
+      geo: { trusted: ["vercel", "cloudflare"] },
+      homeUrl: null,
+      linkPasswordTtlSeconds: 86_400,
     });
+  });
+
+  test("HOME_URL must be http(s); LINK_PASSWORD_TTL_SECONDS is bounded (60 s to a year)", () => {
+    expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, HOME_URL: "https://example.com/" }).homeUrl).toBe("https://example.com");
+    expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, LINK_PASSWORD_TTL_SECONDS: "3600" }).linkPasswordTtlSeconds).toBe(3600);
+    expect(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, HOME_URL: "ftp://x" })).toThrow(/HOME_URL/);
+    expect(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, LINK_PASSWORD_TTL_SECONDS: "10" })).toThrow(/LINK_PASSWORD_TTL_SECONDS/);
   });
 
   test("shortDomains default to APP_URL's host, port included and lower-cased", () => {
@@ -198,6 +208,87 @@ describe("parseServerConfig", () => {
     expect(parseServerConfig({ SIGNPOST_SECRET: SECRET, SETUP_TOKEN: "t".repeat(16) }).setupToken).toBe("t".repeat(16));
     const error = configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, SETUP_TOKEN: "t".repeat(15) }));
     expect(error.message).toContain("SETUP_TOKEN: must be at least 16 characters");
+  });
+});
+
+describe("GEO_HEADERS", () => {
+  const trusted = (value: string | undefined) => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, GEO_HEADERS: value }).geo.trusted;
+
+  test("defaults to trusting Vercel, then Cloudflare", () => {
+    expect(trusted(undefined)).toEqual(["vercel", "cloudflare"]);
+    expect(trusted("")).toEqual(["vercel", "cloudflare"]);
+  });
+
+  test.each([
+    ["vercel", ["vercel"]],
+    ["cloudflare", ["cloudflare"]],
+    ["cloudflare,vercel", ["cloudflare", "vercel"]],
+    [" Vercel , CLOUDFLARE ,", ["vercel", "cloudflare"]],
+    ["vercel,vercel", ["vercel"]],
+    ["none", []],
+    [" NONE ", []],
+  ])("%j -> %j", (value, expected) => {
+    expect(trusted(value)).toEqual(expected);
+  });
+
+  test("the default list is not shared between parses", () => {
+    trusted(undefined).push("vercel");
+    expect(trusted(undefined)).toEqual(["vercel", "cloudflare"]);
+  });
+
+  test.each([
+    ["fastly", "each entry must be vercel, cloudflare or none"],
+    ["vercel,akamai", "each entry must be vercel, cloudflare or none"],
+    ["none,vercel", "none cannot be combined with a platform"],
+    [" , ", "must list vercel, cloudflare"],
+  ])("rejects %j and names GEO_HEADERS", (value, problem) => {
+    const error = configErrorOf(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, GEO_HEADERS: value }));
+    expect(variables(error)).toEqual(["GEO_HEADERS"]);
+    expect(error.message).toContain(`GEO_HEADERS: ${problem}`);
+  });
+});
+
+describe("custom geo headers and TRUSTED_IP_HEADER", () => {
+  test("are unset by default", () => {
+    const config = parseEdgeConfig({ SIGNPOST_SECRET: SECRET });
+    expect(config.geo.countryHeader).toBeUndefined();
+    expect(config.geo.regionHeader).toBeUndefined();
+    expect(config.geo.cityHeader).toBeUndefined();
+    expect(config.trustedIpHeader).toBeUndefined();
+  });
+
+  test("are trimmed and lower-cased, as Headers reports names", () => {
+    const config = parseEdgeConfig({
+      SIGNPOST_SECRET: SECRET,
+      GEO_COUNTRY_HEADER: " X-Geo-Country ",
+      GEO_REGION_HEADER: "X-Geo-Region",
+      GEO_CITY_HEADER: "x-geo-city",
+      TRUSTED_IP_HEADER: "CF-Connecting-IP",
+      GEO_HEADERS: "none",
+    });
+    expect(config.geo).toEqual({ trusted: [], countryHeader: "x-geo-country", regionHeader: "x-geo-region", cityHeader: "x-geo-city" });
+    expect(config.trustedIpHeader).toBe("cf-connecting-ip");
+  });
+
+  test("empty values count as unset", () => {
+    const config = parseEdgeConfig({ SIGNPOST_SECRET: SECRET, GEO_COUNTRY_HEADER: "", TRUSTED_IP_HEADER: "" });
+    expect(config.geo.countryHeader).toBeUndefined();
+    expect(config.trustedIpHeader).toBeUndefined();
+  });
+
+  test.each(["GEO_COUNTRY_HEADER", "GEO_REGION_HEADER", "GEO_CITY_HEADER", "TRUSTED_IP_HEADER"])("%s must be a header name", (variable) => {
+    for (const bad of ["x real ip", "x-real-ip:", "x-\nip", "x-ïp", `x-${"a".repeat(100)}`]) {
+      const error = configErrorOf(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, [variable]: bad }));
+      expect(variables(error)).toEqual([variable]);
+      expect(error.message).toContain(`${variable}: `);
+    }
+    expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, [variable]: "X-Forwarded-For" })).toBeTruthy();
+  });
+
+  test("the server view carries them too", () => {
+    const config = parseServerConfig({ SIGNPOST_SECRET: SECRET, GEO_HEADERS: "cloudflare", TRUSTED_IP_HEADER: "x-real-ip" });
+    expect(config.geo.trusted).toEqual(["cloudflare"]);
+    expect(config.trustedIpHeader).toBe("x-real-ip");
   });
 });
 

@@ -2,8 +2,9 @@
  * The one typed configuration module. Nothing else in `src/` reads `process.env`.
  *
  * Two views of the same environment:
- * - `edgeConfig()`  — what the edge app needs (hosts, origin, shared secret). Safe to import from
- *   edge code: it uses zod only and reads `process.env`, which every edge host provides.
+ * - `edgeConfig()`  — what the edge app needs (hosts, origin, shared secret, which request
+ *   headers to trust). Safe to import from edge code: it uses zod only and reads `process.env`,
+ *   which every edge host provides.
  * - `serverConfig()` — everything the Node side needs (database, data folder, auth).
  *
  * Both parse once and cache. An invalid or missing value throws a `ConfigError` whose message
@@ -37,6 +38,29 @@ const hostList = z
 
 const secret = z.string().min(32, "must be at least 32 characters (use `openssl rand -hex 32`)");
 
+/** An HTTP header name (an RFC 9110 token), lower-cased the way `Headers` reports them. */
+const headerName = z
+  .string()
+  .trim()
+  .max(100, "must be at most 100 characters")
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name, e.g. x-real-ip")
+  .toLowerCase();
+
+export const GEO_PLATFORMS = ["vercel", "cloudflare"] as const;
+export type GeoPlatform = (typeof GEO_PLATFORMS)[number];
+
+/** `vercel`, `cloudflare`, both (comma list, in order of preference) or `none`. */
+const geoPlatformList = z
+  .string()
+  .transform((value) => [...new Set(value.split(",").map((entry) => entry.trim().toLowerCase()).filter(Boolean))])
+  .pipe(
+    z
+      .array(z.enum([...GEO_PLATFORMS, "none"], { error: "each entry must be vercel, cloudflare or none" }))
+      .min(1, "must list vercel, cloudflare (comma-separated) or be none")
+      .refine((list) => !list.includes("none") || list.length === 1, "none cannot be combined with a platform"),
+  )
+  .transform((list) => list.filter((entry): entry is GeoPlatform => entry !== "none"));
+
 const edgeSchema = z.object({
   /** Public origin of the dashboard and API, e.g. https://app.example.com. */
   APP_URL: url.default("http://localhost:3000"),
@@ -46,6 +70,25 @@ const edgeSchema = z.object({
   ORIGIN_URL: url.optional(),
   /** Shared secret: signs the edge <-> origin protocol and Better Auth sessions. */
   SIGNPOST_SECRET: secret,
+  /**
+   * Whose geolocation headers to trust: Vercel's `x-vercel-ip-*`, Cloudflare's `cf-ip*` /
+   * `cf-region-code`, or none. Headers of an untrusted platform are ignored: any client can send
+   * them. Trust only the platform you actually run behind.
+   */
+  GEO_HEADERS: geoPlatformList.default((): GeoPlatform[] => ["vercel", "cloudflare"]),
+  /** Custom geo headers set by a reverse proxy you run; trusted, and they win over platform headers. */
+  GEO_COUNTRY_HEADER: headerName.optional(),
+  GEO_REGION_HEADER: headerName.optional(),
+  GEO_CITY_HEADER: headerName.optional(),
+  /**
+   * Header carrying the client IP, set by a proxy you trust (x-real-ip, cf-connecting-ip,
+   * x-forwarded-for, ...). Unset: the IP the host reports, if any.
+   */
+  TRUSTED_IP_HEADER: headerName.optional(),
+  /** Where `/` on a short-link host (not the app host) sends visitors; unset answers 404. */
+  HOME_URL: url.optional(),
+  /** How long a correct link password is remembered, in seconds (default one day). */
+  LINK_PASSWORD_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
 });
 
 const serverSchema = edgeSchema.extend({
@@ -74,6 +117,15 @@ function finishEdge(raw: z.infer<typeof edgeSchema>) {
     originUrl: raw.ORIGIN_URL ?? raw.APP_URL,
     shortDomains: raw.SHORT_DOMAINS && raw.SHORT_DOMAINS.length > 0 ? raw.SHORT_DOMAINS : [appHost],
     secret: raw.SIGNPOST_SECRET,
+    geo: {
+      trusted: raw.GEO_HEADERS,
+      countryHeader: raw.GEO_COUNTRY_HEADER,
+      regionHeader: raw.GEO_REGION_HEADER,
+      cityHeader: raw.GEO_CITY_HEADER,
+    },
+    trustedIpHeader: raw.TRUSTED_IP_HEADER,
+    homeUrl: raw.HOME_URL ?? null,
+    linkPasswordTtlSeconds: raw.LINK_PASSWORD_TTL_SECONDS,
   };
 }
 
@@ -135,6 +187,13 @@ function readEnv(): Env {
     SHORT_DOMAINS: process.env.SHORT_DOMAINS,
     ORIGIN_URL: process.env.ORIGIN_URL,
     SIGNPOST_SECRET: process.env.SIGNPOST_SECRET,
+    GEO_HEADERS: process.env.GEO_HEADERS,
+    HOME_URL: process.env.HOME_URL,
+    LINK_PASSWORD_TTL_SECONDS: process.env.LINK_PASSWORD_TTL_SECONDS,
+    GEO_COUNTRY_HEADER: process.env.GEO_COUNTRY_HEADER,
+    GEO_REGION_HEADER: process.env.GEO_REGION_HEADER,
+    GEO_CITY_HEADER: process.env.GEO_CITY_HEADER,
+    TRUSTED_IP_HEADER: process.env.TRUSTED_IP_HEADER,
     NODE_ENV: process.env.NODE_ENV,
     DATABASE_URL: process.env.DATABASE_URL,
     DATA_DIR: process.env.DATA_DIR,

@@ -28,8 +28,19 @@ export const destinationSchema = z
 /** A destination that points back at one of our own short hosts would redirect in a loop. */
 export function isLoopDestination(url: string, shortHosts: readonly string[]): boolean {
   try {
-    return shortHosts.includes(new URL(url).host.toLowerCase());
+    // "localhost.:3000" and "sgn.st." name the same host as without the trailing dot.
+    const url_ = new URL(url);
+    const host = (url_.hostname.replace(/\.$/, "") + (url_.port ? `:${url_.port}` : "")).toLowerCase();
+    return shortHosts.includes(host);
   } catch {
     return false;
   }
 }
+
+/** An ISO 8601 date-time between 1970 and 9999 (Postgres has no year 0; two-digit years mislead). */
+export const dateTimeSchema = z.iso
+  .datetime({ offset: true, error: "must be an ISO 8601 date-time" })
+  .refine((value) => {
+    const year = new Date(value).getUTCFullYear();
+    return year >= 1970 && year <= 9999;
+  }, "must be between the years 1970 and 9999");

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { isReservedKey } from "./reserved";
-import { destinationSchema } from "./destination";
+import { dateTimeSchema, destinationSchema } from "./destination";
 import { routingRuleSchema } from "./rules";
 import { SLUG_PATTERN } from "./slug";
 
@@ -71,7 +71,7 @@ const linkFields = {
   comments: optionalText(2000),
   archived: z.boolean().optional(),
   disabled: z.boolean().optional(),
-  expiresAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).nullable().optional(),
+  expiresAt: dateTimeSchema.nullable().optional(),
   expiredUrl: destinationSchema.nullable().optional(),
   maxClicks: z.number().int("must be a whole number").min(1).max(1_000_000_000).nullable().optional(),
   /** Set, replace (string) or remove (null). Stored as a salted PBKDF2 hash; never returned. */
@@ -83,7 +83,7 @@ const linkFields = {
   botBehavior: z.enum(BOT_BEHAVIORS).optional(),
   rules: z.array(routingRuleSchema).max(50, "at most 50 rules").optional(),
   variants: variantsSchema.optional(),
-  variantsEndAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" }).nullable().optional(),
+  variantsEndAt: dateTimeSchema.nullable().optional(),
 };
 
 export const createLinkSchema = z.object(linkFields).strict();
@@ -93,7 +93,7 @@ const updateLinkObject = z.object({ ...linkFields, url: destinationSchema.option
 export const updateLinkSchema = updateLinkObject.refine((value) => Object.keys(value).length > 0, "must change at least one field");
 export type UpdateLinkInput = z.infer<typeof updateLinkSchema>;
 
-/** What the origin tells the edge about a link: only what a redirect decision needs. */
+/** What the origin tells the edge about a link: everything a redirect decision needs. */
 export const edgeLinkSchema = z.object({
   id: z.string(),
   workspaceId: z.string(),
@@ -101,6 +101,25 @@ export const edgeLinkSchema = z.object({
   key: z.string(),
   url: z.string(),
   version: z.number().int(),
+  createdAt: z.string(),
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+  image: z.string().nullable(),
+  archived: z.boolean(),
+  disabled: z.boolean(),
+  expiresAt: z.string().nullable(),
+  expiredUrl: z.string().nullable(),
+  maxClicks: z.number().int().nullable(),
+  /** The salted hash, so the edge can verify a password without a round trip. */
+  passwordHash: z.string().nullable(),
+  forwardQuery: z.boolean(),
+  utm: utmSchema.nullable(),
+  cloaked: z.boolean(),
+  redirectStatus: z.union(REDIRECT_STATUSES.map((s) => z.literal(s))),
+  botBehavior: z.enum(BOT_BEHAVIORS),
+  rules: z.array(routingRuleSchema),
+  variants: z.array(variantSchema),
+  variantsEndAt: z.string().nullable(),
 });
 
 export type EdgeLink = z.infer<typeof edgeLinkSchema>;
@@ -117,9 +136,26 @@ export const clickEventSchema = z.object({
   /** Detected by the edge (isbot, HEAD requests); stored, but never counted as a person. */
   isBot: z.boolean(),
   country: z.string().length(2).nullable(),
+  region: z.string().max(10).nullable().default(null),
+  city: z.string().max(100).nullable().default(null),
+  device: z.string().max(20).nullable().default(null),
+  os: z.string().max(50).nullable().default(null),
+  browser: z.string().max(50).nullable().default(null),
+  /** The visitor's preferred language tag. */
+  language: z.string().max(35).nullable().default(null),
+  /** Salted daily hash (src/edge/visitor.ts); never the raw IP. */
+  visitorId: z.string().max(64).nullable().default(null),
+  /** The decision's reason: destination, rule, variant, expired_url, bot_redirect, password_required, … */
+  reason: z.string().max(30).nullable().default(null),
+  ruleIndex: z.number().int().min(0).max(100).nullable().default(null),
+  variantIndex: z.number().int().min(0).max(100).nullable().default(null),
 });
 
-export type ClickEvent = z.infer<typeof clickEventSchema>;
+/** Reasons that are a person reaching a destination: only these count in a link's `clicks`. */
+export const COUNTED_REASONS = ["destination", "rule", "variant"] as const;
+
+/** A click as producers write it (the optional facts may be left out). */
+export type ClickEvent = z.input<typeof clickEventSchema>;
 
 export const clickBatchSchema = z.object({ clicks: z.array(clickEventSchema).min(1).max(500) });
 

@@ -6,6 +6,8 @@
  *                                   + nonce + "\n" + hex(SHA-256(body))))
  * key       = HMAC-SHA256(SIGNPOST_SECRET, "signpost/internal/v1")   (domain separation)
  */
+import { hmacHex, toHex, verifyHmacHex } from "./keys";
+
 export const PROTOCOL_VERSION = "v1";
 export const MAX_CLOCK_SKEW_MS = 60_000;
 
@@ -14,27 +16,7 @@ export const HEADER_NONCE = "x-signpost-nonce";
 export const HEADER_SIGNATURE = "x-signpost-signature";
 
 const encoder = new TextEncoder();
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function hex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function hmacKey(raw: BufferSource): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-}
-
-/** The protocol key derived from the shared secret (cached per secret). */
-function protocolKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    key = hmacKey(encoder.encode(secret))
-      .then((root) => crypto.subtle.sign("HMAC", root, encoder.encode("signpost/internal/v1")))
-      .then((derived) => hmacKey(derived));
-    keyCache.set(secret, key);
-  }
-  return key;
-}
+const PURPOSE = "signpost/internal/v1";
 
 /**
  * The exact path plus a uniformly encoded query with parameters sorted by name (a stable sort, so
@@ -51,7 +33,7 @@ function canonicalTarget(pathWithQuery: string): string {
 }
 
 async function canonical(method: string, pathWithQuery: string, timestamp: string, nonce: string, body: string) {
-  const bodyHash = hex(await crypto.subtle.digest("SHA-256", encoder.encode(body)));
+  const bodyHash = toHex(await crypto.subtle.digest("SHA-256", encoder.encode(body)));
   return encoder.encode([PROTOCOL_VERSION, method.toUpperCase(), canonicalTarget(pathWithQuery), timestamp, nonce, bodyHash].join("\n"));
 }
 
@@ -72,7 +54,7 @@ export async function signRequest(
   const timestamp = String(now);
   const nonce = crypto.randomUUID();
   const data = await canonical(method, pathWithQuery, timestamp, nonce, body);
-  const signature = hex(await crypto.subtle.sign("HMAC", await protocolKey(secret), data));
+  const signature = await hmacHex(secret, PURPOSE, data);
   return { [HEADER_TIMESTAMP]: timestamp, [HEADER_NONCE]: nonce, [HEADER_SIGNATURE]: signature };
 }
 
@@ -94,14 +76,13 @@ export async function verifyRequest(
   const ts = Number(timestamp);
   if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > MAX_CLOCK_SKEW_MS) return { ok: false, reason: "timestamp outside allowed skew" };
   if (!/^[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: "malformed signature" };
-  const bytes = new Uint8Array(signature.match(/../g)!.map((pair) => parseInt(pair, 16)));
   let data: Uint8Array<ArrayBuffer>;
   try {
     data = await canonical(method, pathWithQuery, timestamp, nonce, body);
   } catch {
     return { ok: false, reason: "malformed path" };
   }
-  // crypto.subtle.verify compares in constant time.
-  const valid = await crypto.subtle.verify("HMAC", await protocolKey(secret), bytes, data);
+  // crypto.subtle.verify (inside verifyHmacHex) compares in constant time.
+  const valid = await verifyHmacHex(secret, PURPOSE, data, signature);
   return valid ? { ok: true, nonce, timestamp: ts } : { ok: false, reason: "bad signature" };
 }

@@ -4,7 +4,7 @@
  * edge (which evaluates them, issue #5) share one definition.
  */
 import { z } from "zod";
-import { destinationSchema } from "./destination";
+import { dateTimeSchema, destinationSchema } from "./destination";
 
 export const DEVICE_TYPES = ["desktop", "mobile", "tablet", "console", "smarttv", "wearable", "xr", "embedded"] as const;
 
@@ -53,7 +53,7 @@ function isIpv6(address: string): boolean {
   }
 }
 
-const dateTime = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time" });
+const dateTime = dateTimeSchema;
 
 export const conditionSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("country"), in: list(countryCode) }).strict(),

@@ -66,7 +66,7 @@ describe.each(backends())("walking skeleton on %s", (backend) => {
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get("location")).toBe("https://example.com/landing?x=1");
     expect(redirect.headers.get("x-request-id")).toBeTruthy();
-    expect(redirect.headers.get("server-timing")).toMatch(/^lookup;dur=\d/);
+    expect(redirect.headers.get("server-timing")).toMatch(/^cache;dur=[\d.]+;desc="miss", .*decide;dur=[\d.]+;desc="destination".*edge;dur=[\d.]+$/);
 
     const counted = await waitFor(
       async () => (await (await api(`/api/v1/links/${link.id}`)).json()) as { clicks: number; lastClickedAt: string | null },
@@ -76,8 +76,21 @@ describe.each(backends())("walking skeleton on %s", (backend) => {
     expect(counted.lastClickedAt).not.toBeNull();
   });
 
-  test("a bot's visit is redirected but not counted as a person", async () => {
-    const created = await (await api("/api/v1/links", { method: "POST", body: JSON.stringify({ url: "https://example.org/" }) })).json();
+  test("a bot gets the preview card by default, and is never counted as a person", async () => {
+    const card = await (
+      await api("/api/v1/links", { method: "POST", body: JSON.stringify({ url: "https://example.net/secret-path", title: "Spring sale" }) })
+    ).json();
+    const preview = await fetch(`${app.url}/${card.key}`, { redirect: "manual", headers: { "user-agent": "Twitterbot/1.0" } });
+    expect(preview.status).toBe(200);
+    const html = await preview.text();
+    expect(html).toContain('<meta property="og:title" content="Spring sale">');
+    expect(html).not.toContain("secret-path");
+  });
+
+  test("a bot's visit is redirected (botBehavior redirect) but not counted as a person", async () => {
+    const created = await (
+      await api("/api/v1/links", { method: "POST", body: JSON.stringify({ url: "https://example.org/", botBehavior: "redirect" }) })
+    ).json();
     expect(created.key).toMatch(/^[A-Za-z0-9]{7}$/);
     const bot = await fetch(`${app.url}/${created.key}`, { redirect: "manual", headers: { "user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)" } });
     expect(bot.status).toBe(302);

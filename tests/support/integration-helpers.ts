@@ -142,3 +142,22 @@ export async function signedRequest(method: string, pathWithQuery: string, optio
   if (options.body !== undefined) headers["content-type"] = "application/json";
   return new Request(`${BASE_URL}${pathWithQuery}`, { method, headers, body: options.body });
 }
+
+/**
+ * Asserts `response.status` (the body is part of the failure message) and returns the parsed JSON
+ * body; for a 204 it asserts an empty body and returns undefined.
+ */
+export async function expectJson<T = unknown>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  expect(response.status, `status for body ${text.slice(0, 2000)}`).toBe(status);
+  if (status === 204) {
+    expect(text).toBe("");
+    return undefined as T;
+  }
+  return JSON.parse(text) as T;
+}
+
+/** Waits `ms` milliseconds, e.g. so two timestamps taken in JS cannot be equal. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -64,7 +64,11 @@ export function errorResponse(error: ApiError, requestId: string, headers?: Head
         code: error.code,
         message: error.message,
         ...(error.field ? { field: error.field } : {}),
-        ...(error.issues && error.issues.length > 0 ? { details: error.issues } : {}),
+        ...(error.issues && error.issues.length > 0
+          ? { details: error.issues }
+          : error.field
+            ? { details: [{ field: error.field, message: error.message }] }
+            : {}),
         requestId,
       },
     },
@@ -85,9 +89,33 @@ export function parseJsonText<S extends z.ZodType>(text: string, schema: S, maxB
   } catch {
     throw new ApiError("invalid_json", "Body is not valid JSON");
   }
+  const nul = findNul(body, "");
+  if (nul !== null) throw new ApiError("validation_failed", `${nul || "(body)"} must not contain NUL (U+0000) characters`, nul || "(body)");
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw ApiError.fromZod(parsed.error);
   return parsed.data;
+}
+
+/**
+ * The path of the first string (or object key) holding U+0000, which Postgres text and jsonb
+ * cannot store, or null. Checked once here so no schema can forget it.
+ */
+function findNul(value: unknown, path: string): string | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findNul(item, path ? `${path}.${index}` : String(index));
+      if (found !== null) return found;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const here = path ? `${path}.${key}` : key;
+      if (key.includes("\u0000")) return here;
+      const found = findNul(item, here);
+      if (found !== null) return found;
+    }
+  }
+  return null;
 }
 
 /** Validates a URL's query string; repeated or unknown parameters are refused like body fields. */
@@ -96,6 +124,7 @@ export function parseQuery<S extends z.ZodType>(request: Request, schema: S): z.
   const query: Record<string, string> = {};
   for (const [name, value] of params) {
     if (name in query) throw new ApiError("validation_failed", `${name} is given more than once`, name);
+    if (name.includes("\u0000") || value.includes("\u0000")) throw new ApiError("validation_failed", `${name} must not contain NUL (U+0000) characters`, name);
     query[name] = value;
   }
   const parsed = schema.safeParse(query);

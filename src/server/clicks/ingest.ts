@@ -1,6 +1,6 @@
 import "server-only";
 import { eq, inArray, sql } from "drizzle-orm";
-import type { ClickEvent } from "@/core/link";
+import { COUNTED_REASONS, type ClickEvent } from "@/core/link";
 import { getDb } from "@/server/db/client";
 import { click, link } from "@/server/db/schema";
 
@@ -37,14 +37,25 @@ export async function recordClicks(events: ClickEvent[]): Promise<IngestResult> 
         country: e.country,
         userAgent: e.userAgent,
         referrer: e.referrer,
+        region: e.region ?? null,
+        city: e.city ?? null,
+        device: e.device ?? null,
+        os: e.os ?? null,
+        browser: e.browser ?? null,
+        language: e.language ?? null,
+        visitorId: e.visitorId ?? null,
+        reason: e.reason ?? null,
+        ruleIndex: e.ruleIndex ?? null,
+        variantIndex: e.variantIndex ?? null,
       }));
     const inserted = rows.length
-      ? await tx.insert(click).values(rows).onConflictDoNothing({ target: click.id }).returning({ linkId: click.linkId, clickedAt: click.clickedAt, isBot: click.isBot })
+      ? await tx.insert(click).values(rows).onConflictDoNothing({ target: click.id }).returning({ linkId: click.linkId, clickedAt: click.clickedAt, isBot: click.isBot, reason: click.reason })
       : [];
 
     const perLink = new Map<string, { n: number; last: Date }>();
     for (const row of inserted) {
-      if (row.isBot) continue;
+      // People reaching a destination count; bots, password forms, expired pages do not.
+      if (row.isBot || (row.reason !== null && !(COUNTED_REASONS as readonly string[]).includes(row.reason))) continue;
       const entry = perLink.get(row.linkId) ?? { n: 0, last: row.clickedAt };
       entry.n += 1;
       if (row.clickedAt > entry.last) entry.last = row.clickedAt;

@@ -215,6 +215,8 @@ export const link = pgTable(
     version: integer("version").notNull().default(1),
     /** Human clicks; bots are stored in `click` but never counted here. */
     clicks: bigint("clicks", { mode: "number" }).notNull().default(0),
+    /** Visits admitted against `maxClicks`, reserved atomically at redirect time (exact limit). */
+    reservedClicks: integer("reserved_clicks").notNull().default(0),
     lastClickedAt: timestamp("last_clicked_at", { withTimezone: true }),
     createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
     createdAt: createdAt(),
@@ -248,6 +250,18 @@ export const click = pgTable(
     url: text("url").notNull(),
     isBot: boolean("is_bot").notNull().default(false),
     country: text("country"),
+    region: text("region"),
+    city: text("city"),
+    device: text("device"),
+    os: text("os"),
+    browser: text("browser"),
+    language: text("language"),
+    /** Salted hash of IP + user agent + workspace, rotating daily (never the raw IP). */
+    visitorId: text("visitor_id"),
+    /** Why the edge answered as it did: destination, rule, variant, expired_url, bot_redirect. */
+    reason: text("reason"),
+    ruleIndex: smallint("rule_index"),
+    variantIndex: smallint("variant_index"),
     userAgent: text("user_agent"),
     referrer: text("referrer"),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().default(sql`now()`),
@@ -261,3 +275,15 @@ export const instanceState = pgTable("instance_state", {
   value: text("value").notNull(),
   createdAt: createdAt(),
 });
+
+/** Password attempts per link and visitor (hashed IP), in fixed windows: shared by all edge hosts. */
+export const passwordAttempt = pgTable(
+  "password_attempt",
+  {
+    linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
+    visitor: text("visitor").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.visitor, t.windowStart] })],
+);

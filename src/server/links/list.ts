@@ -1,11 +1,12 @@
 import "server-only";
 import { and, asc, desc, eq, exists, ilike, or, sql, type SQL } from "drizzle-orm";
 import type { LinkView, ListLinksQuery } from "@/core/link";
+import { SLUG_PATTERN } from "@/core/slug";
 import { authorize, type Principal } from "@/server/auth/principal";
 import { ApiError } from "@/server/api/errors";
 import { getDb } from "@/server/db/client";
 import { link, linkTag, tag } from "@/server/db/schema";
-import { presentLinks, type LinkRow } from "./present";
+import { presentLinks } from "./present";
 
 const SORT_COLUMNS = {
   createdAt: link.createdAt,
@@ -22,10 +23,8 @@ interface Cursor {
   id: string;
 }
 
-function sortValueOf(row: LinkRow, sort: ListLinksQuery["sort"]): SortValue {
-  const value = row[sort];
-  return value instanceof Date ? value.toISOString() : value;
-}
+/** Timestamps travel at Postgres' full (microsecond) precision: a JS Date would round them. */
+const timestampText = (column: typeof link.createdAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.sort, cursor.order, cursor.value, cursor.id])).toString("base64url");
@@ -41,11 +40,23 @@ function decodeCursor(text: string, query: ListLinksQuery): Cursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid;
   const [sort, order, value, id] = parsed as unknown[];
-  if (sort !== query.sort || order !== query.order || typeof id !== "string") throw invalid;
-  const numeric = sort === "clicks";
-  if (numeric ? typeof value !== "number" : typeof value !== "string") throw invalid;
-  if ((sort === "createdAt" || sort === "updatedAt") && Number.isNaN(Date.parse(value as string))) throw invalid;
+  if (sort !== query.sort || order !== query.order || typeof id !== "string" || !/^[A-Za-z0-9_]{1,100}$/.test(id)) throw invalid;
+  // Exactly what encodeCursor writes, so nothing Postgres would refuse gets through.
+  const valid =
+    sort === "clicks"
+      ? Number.isSafeInteger(value) && (value as number) >= 0
+      : sort === "key"
+        ? typeof value === "string" && SLUG_PATTERN.test(value)
+        : typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value) && isRealDate(value);
+  if (!valid) throw invalid;
   return { sort: query.sort, order: query.order, value: value as SortValue, id };
+}
+
+/** A calendar date-time in 1970..9999 whose fields survive a round trip (no 2025-02-30). */
+function isRealDate(value: string): boolean {
+  const date = new Date(value);
+  const year = date.getUTCFullYear();
+  return !Number.isNaN(date.getTime()) && year >= 1970 && year <= 9999 && date.toISOString().slice(0, 23) === value.slice(0, 23);
 }
 
 /** `%` and `_` in the search text are literal characters, not wildcards. */
@@ -85,8 +96,9 @@ export async function listLinks(principal: Principal, query: ListLinksQuery): Pr
     conditions.push(query.order === "desc" ? sql`(${column}, ${link.id}) < (${value}, ${cursor.id})` : sql`(${column}, ${link.id}) > (${value}, ${cursor.id})`);
   }
   const direction = query.order === "desc" ? desc : asc;
+  const timestampSort = query.sort === "createdAt" || query.sort === "updatedAt";
   const rows = await db
-    .select()
+    .select({ link, sortText: timestampSort ? timestampText(column as typeof link.createdAt) : sql<null>`null` })
     .from(link)
     .where(and(...conditions))
     .orderBy(direction(column), direction(link.id))
@@ -94,6 +106,13 @@ export async function listLinks(principal: Principal, query: ListLinksQuery): Pr
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const nextCursor =
-    rows.length > query.limit && last ? encodeCursor({ sort: query.sort, order: query.order, value: sortValueOf(last, query.sort), id: last.id }) : null;
-  return { data: await presentLinks(db, page), nextCursor };
+    rows.length > query.limit && last
+      ? encodeCursor({
+          sort: query.sort,
+          order: query.order,
+          value: timestampSort ? last.sortText! : (last.link[query.sort as "clicks" | "key"] as SortValue),
+          id: last.link.id,
+        })
+      : null;
+  return { data: await presentLinks(db, page.map((row) => row.link)), nextCursor };
 }

@@ -79,10 +79,10 @@ async function columnsOf(input: Partial<CreateLinkInput>): Promise<Partial<typeo
   return values;
 }
 
-async function setTags(db: Db, workspaceId: string, linkId: string, names: string[]): Promise<void> {
+async function setTags(db: Db, principal: Principal, linkId: string, names: string[], path: Path): Promise<void> {
   await db.delete(linkTag).where(eq(linkTag.linkId, linkId));
   if (names.length === 0) return;
-  const ids = await ensureTags(db, workspaceId, names);
+  const ids = await ensureTags(db, principal, names, path("tags"));
   await db
     .insert(linkTag)
     .values([...new Set(names.map((name) => ids.get(name)!))].map((tagId) => ({ linkId, tagId })))
@@ -93,10 +93,16 @@ function newLinkId(): string {
   return `lnk_${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
-async function insertOne(db: Db, principal: Principal, input: CreateLinkInput, shortHosts: string[], path: Path): Promise<LinkRow> {
+async function insertOne(
+  db: Db,
+  principal: Principal,
+  input: CreateLinkInput,
+  columns: Partial<typeof link.$inferInsert>,
+  shortHosts: string[],
+  path: Path,
+): Promise<LinkRow> {
   checkNoLoops(input, shortHosts, path);
   const host = await resolveDomain(db, principal, input.domain, path);
-  const columns = await columnsOf(input);
   const now = new Date();
   const attempts = input.key ? 1 : GENERATED_KEY_ATTEMPTS;
   for (let attempt = 0; attempt < attempts; attempt++) {
@@ -116,7 +122,7 @@ async function insertOne(db: Db, principal: Principal, input: CreateLinkInput, s
       .onConflictDoNothing({ target: [link.domain, link.key] })
       .returning();
     if (row) {
-      if (input.tags?.length) await setTags(db, principal.workspaceId, row.id, input.tags);
+      if (input.tags?.length) await setTags(db, principal, row.id, input.tags, path);
       return row;
     }
   }
@@ -128,12 +134,14 @@ async function insertOne(db: Db, principal: Principal, input: CreateLinkInput, s
 export async function createLinks(principal: Principal, inputs: CreateLinkInput[], bulk = true): Promise<LinkView[]> {
   authorize(principal, "links:write");
   if (inputs.length > MAX_BULK) throw new ApiError("payload_too_large", `At most ${MAX_BULK} links per call`, "links");
+  // Password hashing is slow by design: done before the transaction opens, not while it holds locks.
+  const columns = await Promise.all(inputs.map((input) => columnsOf(input)));
   const db = await getDb();
   return db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, input] of inputs.entries()) {
-      rows.push(await insertOne(tx, principal, input, shortHosts, bulk ? item("links", index) : single));
+      rows.push(await insertOne(tx, principal, input, columns[index]!, shortHosts, bulk ? item("links", index) : single));
     }
     return presentLinks(tx, rows);
   });
@@ -163,7 +171,15 @@ export async function getLink(principal: Principal, id: string): Promise<LinkVie
   return view!;
 }
 
-async function updateOne(db: Db, principal: Principal, id: string, patch: UpdateLinkInput, shortHosts: string[], path: Path): Promise<LinkRow> {
+async function updateOne(
+  db: Db,
+  principal: Principal,
+  id: string,
+  patch: UpdateLinkInput,
+  columns: Partial<typeof link.$inferInsert>,
+  shortHosts: string[],
+  path: Path,
+): Promise<LinkRow> {
   const current = await findOwned(db, principal, id, true);
   checkNoLoops(patch, shortHosts, path);
   // Checks that span fields are made on the merged link, so a patch cannot break them.
@@ -171,7 +187,6 @@ async function updateOne(db: Db, principal: Principal, id: string, patch: Update
   if (expiredUrl && isLoopDestination(expiredUrl, shortHosts)) {
     throw new ApiError("validation_failed", `${path("expiredUrl")} points at a short link host of this instance, which would loop`, path("expiredUrl"));
   }
-  const columns = await columnsOf(patch);
   if (patch.domain !== undefined) columns.domain = await resolveDomain(db, principal, patch.domain, path);
   if (patch.key !== undefined) columns.key = patch.key;
   let row: LinkRow | undefined;
@@ -186,16 +201,17 @@ async function updateOne(db: Db, principal: Principal, id: string, patch: Update
     const key = columns.key ?? current.key;
     throw new ApiError("key_taken", `${path("key")} '${key}' is already in use on ${columns.domain ?? current.domain}`, path("key"));
   }
-  if (patch.tags !== undefined) await setTags(db, principal.workspaceId, current.id, patch.tags);
+  if (patch.tags !== undefined) await setTags(db, principal, current.id, patch.tags, path);
   return row!;
 }
 
 /** Partial update; bumps `version` so edge caches can tell. */
 export async function updateLink(principal: Principal, id: string, patch: UpdateLinkInput): Promise<LinkView> {
   authorize(principal, "links:write");
+  const columns = await columnsOf(patch);
   const db = await getDb();
   return db.transaction(async (tx) => {
-    const [view] = await presentLinks(tx, [await updateOne(tx, principal, id, patch, await ownShortHosts(tx), single)]);
+    const [view] = await presentLinks(tx, [await updateOne(tx, principal, id, patch, columns, await ownShortHosts(tx), single)]);
     return view!;
   });
 }
@@ -209,13 +225,14 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
     if (seen.has(id)) throw new ApiError("validation_failed", `links.${index}.id '${id}' appears more than once`, `links.${index}.id`);
     seen.add(id);
   }
+  const columns = await Promise.all(patches.map(({ id: _id, ...patch }) => columnsOf(patch)));
   const db = await getDb();
   return db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, { id, ...patch }] of patches.entries()) {
       try {
-        rows.push(await updateOne(tx, principal, id, patch, shortHosts, item("links", index)));
+        rows.push(await updateOne(tx, principal, id, patch, columns[index]!, shortHosts, item("links", index)));
       } catch (error) {
         if (error instanceof ApiError && error.code === "not_found") {
           throw new ApiError("not_found", `links.${index}.id: no link with id '${id}'`, `links.${index}.id`);
@@ -240,7 +257,12 @@ export async function deleteLink(principal: Principal, id: string): Promise<void
 export async function deleteLinks(principal: Principal, ids: string[], bulk = true): Promise<number> {
   authorize(principal, "links:write");
   if (ids.length > MAX_BULK) throw new ApiError("payload_too_large", `At most ${MAX_BULK} ids per call`, "ids");
-  const unique = [...new Set(ids)];
+  const seen = new Map<string, number>();
+  for (const [index, id] of ids.entries()) {
+    if (seen.has(id)) throw new ApiError("validation_failed", `ids.${index} '${id}' appears more than once`, `ids.${index}`);
+    seen.set(id, index);
+  }
+  const unique = ids;
   const db = await getDb();
   return db.transaction(async (tx) => {
     const deleted = await tx
@@ -276,30 +298,39 @@ export async function checkAvailability(principal: Principal, key: string, reque
   return { key: parsed.data, domain: host, available: !taken, reason: taken ? "taken" : null };
 }
 
-/** What the edge needs to redirect, looked up by host and slug (internal protocol). */
+/** What the edge needs to decide, looked up by host and slug (internal protocol). */
 export async function lookupLinkForEdge(host: string, key: string): Promise<EdgeLink | null> {
   const db = await getDb();
   const [row] = await db
-    .select({
-      id: link.id,
-      workspaceId: link.workspaceId,
-      domain: link.domain,
-      key: link.key,
-      url: link.url,
-      version: link.version,
-      archived: link.archived,
-      disabled: link.disabled,
-      passwordHash: link.passwordHash,
-      expiresAt: link.expiresAt,
-      maxClicks: link.maxClicks,
-      clicks: link.clicks,
-    })
+    .select()
     .from(link)
     .where(and(eq(link.domain, host.toLowerCase()), eq(link.key, key)))
     .limit(1);
-  // Fail closed until the edge engine (issue #5) enforces passwords and expiry: a link the edge
-  // cannot yet honour is not served at all, rather than served without its protection.
-  if (!row || row.archived || row.disabled || row.passwordHash !== null) return null;
-  if ((row.expiresAt && row.expiresAt <= new Date()) || (row.maxClicks !== null && row.clicks >= row.maxClicks)) return null;
-  return { id: row.id, workspaceId: row.workspaceId, domain: row.domain, key: row.key, url: row.url, version: row.version };
+  if (!row) return null;
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    domain: row.domain,
+    key: row.key,
+    url: row.url,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    title: row.title,
+    description: row.description,
+    image: row.image,
+    archived: row.archived,
+    disabled: row.disabled,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    expiredUrl: row.expiredUrl,
+    maxClicks: row.maxClicks,
+    passwordHash: row.passwordHash,
+    forwardQuery: row.forwardQuery,
+    utm: row.utm ?? null,
+    cloaked: row.cloaked,
+    redirectStatus: row.redirectStatus as EdgeLink["redirectStatus"],
+    botBehavior: row.botBehavior,
+    rules: row.rules,
+    variants: row.variants,
+    variantsEndAt: row.variantsEndAt?.toISOString() ?? null,
+  };
 }

@@ -19,18 +19,33 @@ function newTagId(): string {
   return `tag_${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
-/** Ids of the workspace's tags with these names, creating the missing ones (inside the caller's transaction). */
-export async function ensureTags(db: Db, workspaceId: string, names: string[]): Promise<Map<string, string>> {
+/**
+ * Ids of the workspace's tags with these names, creating the missing ones (inside the caller's
+ * transaction). Naming an existing tag needs only the link scope; creating one needs `tags:write`.
+ */
+export async function ensureTags(db: Db, principal: Principal, names: string[], field: string): Promise<Map<string, string>> {
+  const workspaceId = principal.workspaceId;
   const unique = [...new Set(names)];
-  await db
-    .insert(tag)
-    .values(unique.map((name) => ({ id: newTagId(), workspaceId, name })))
-    .onConflictDoNothing({ target: [tag.workspaceId, tag.name] });
-  const rows = await db
+  const existing = await db
     .select({ id: tag.id, name: tag.name })
     .from(tag)
     .where(and(eq(tag.workspaceId, workspaceId), inArray(tag.name, unique)));
-  return new Map(rows.map((row) => [row.name, row.id]));
+  const ids = new Map(existing.map((row) => [row.name, row.id]));
+  const missing = unique.filter((name) => !ids.has(name));
+  if (missing.length === 0) return ids;
+  if (!principal.scopes.has("tags:write")) {
+    throw new ApiError("insufficient_scope", `Creating the tag '${missing[0]}' needs the 'tags:write' scope`, field);
+  }
+  await db
+    .insert(tag)
+    .values(missing.map((name) => ({ id: newTagId(), workspaceId, name })))
+    .onConflictDoNothing({ target: [tag.workspaceId, tag.name] });
+  const created = await db
+    .select({ id: tag.id, name: tag.name })
+    .from(tag)
+    .where(and(eq(tag.workspaceId, workspaceId), inArray(tag.name, missing)));
+  for (const row of created) ids.set(row.name, row.id);
+  return ids;
 }
 
 export async function listTags(principal: Principal): Promise<TagView[]> {

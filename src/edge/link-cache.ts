@@ -1,0 +1,144 @@
+import type { EdgeLink } from "@/core/link";
+import type { LinkStore } from "./link-store";
+
+/** The part of a host's execution context the cache needs (Workers' `ctx`, Hono's `c.executionCtx`). */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Tuning for {@link createCachedLinkStore}; every field is optional. */
+export interface CacheOptions {
+  /** Most entries kept (found links and "not found" alike); the least recently used goes first. Default 10,000. */
+  maxEntries?: number;
+  /** How long a found link is served without asking the origin. Default 30 s. */
+  ttlMs?: number;
+  /** How long after `ttlMs` a found link may still be served while one background refresh runs. Default 5 min. */
+  staleMs?: number;
+  /** How long "no such link" is remembered; never served stale. Default 10 s. */
+  negativeTtlMs?: number;
+  /** The clock, in milliseconds. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Counters since creation (`size` is the current entry count). */
+export interface CacheStats {
+  /** Found links served fresh from the cache. */
+  hits: number;
+  /** Found links served stale while a refresh runs. */
+  staleHits: number;
+  /** `get`s the cache could not answer (they waited for an origin lookup, their own or a shared one). */
+  misses: number;
+  /** "Not found" answers served from the cache. */
+  negativeHits: number;
+  /** Calls to the inner store, background refreshes included. */
+  originLookups: number;
+  /** Entries dropped to stay within `maxEntries` (not `evict`/`clear`). */
+  evictions: number;
+  size: number;
+}
+
+/** A {@link LinkStore} with an in-isolate cache; `get`'s optional 4th argument receives background refreshes. */
+export interface CachedLinkStore extends LinkStore {
+  get(domain: string, key: string, requestId?: string, ctx?: WaitUntil): Promise<EdgeLink | null>;
+  stats(): CacheStats;
+  /** Forgets one link (e.g. after it was edited), including a lookup still in flight for it. */
+  evict(domain: string, key: string): void;
+  clear(): void;
+}
+
+interface Entry {
+  value: EdgeLink | null;
+  freshUntil: number;
+  staleUntil: number;
+}
+
+/**
+ * Puts an LRU cache with stale-while-revalidate, negative caching and single-flight lookups in
+ * front of `inner` (normally the origin). Origin failures are never cached: a cold miss rethrows
+ * them, a failed refresh keeps the stale value until its stale window ends.
+ */
+export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = {}): CachedLinkStore {
+  const { maxEntries = 10_000, ttlMs = 30_000, staleMs = 300_000, negativeTtlMs = 10_000, now = Date.now } = options;
+  if (!(maxEntries >= 1)) throw new RangeError("maxEntries must be at least 1");
+
+  // A Map iterates in insertion order, so re-inserting on use keeps the least recently used first.
+  const entries = new Map<string, Entry>();
+  const inflight = new Map<string, Promise<EdgeLink | null>>();
+  const counts = { hits: 0, staleHits: 0, misses: 0, negativeHits: 0, originLookups: 0, evictions: 0 };
+
+  function store(id: string, value: EdgeLink | null): void {
+    const at = now();
+    const freshUntil = at + (value ? ttlMs : negativeTtlMs);
+    entries.delete(id);
+    entries.set(id, { value, freshUntil, staleUntil: value ? freshUntil + staleMs : freshUntil });
+    for (const oldest of entries.keys()) {
+      if (entries.size <= maxEntries) break;
+      entries.delete(oldest);
+      counts.evictions++;
+    }
+  }
+
+  /** One origin lookup per key at a time: later callers (misses or refreshes) share the running one. */
+  function lookup(id: string, domain: string, key: string, requestId: string | undefined): Promise<EdgeLink | null> {
+    const running = inflight.get(id);
+    if (running) return running;
+    counts.originLookups++;
+    // Starting from a resolved promise turns a synchronous throw in `inner` into a rejection and
+    // guarantees `inflight.set` below runs before the `finally` that removes it.
+    const pending: Promise<EdgeLink | null> = Promise.resolve()
+      .then(() => inner.get(domain, key, requestId))
+      .then((value) => {
+        // evict()/clear() during the lookup dropped it from `inflight`: its answer may predate the
+        // change, so hand it to the callers that waited but do not cache it.
+        if (inflight.get(id) === pending) store(id, value);
+        return value;
+      })
+      .finally(() => {
+        if (inflight.get(id) === pending) inflight.delete(id);
+      });
+    inflight.set(id, pending);
+    return pending;
+  }
+
+  return {
+    async get(domain, key, requestId, ctx) {
+      domain = domain.toLowerCase();
+      const id = `${domain}\n${key}`;
+      const entry = entries.get(id);
+      const at = now();
+      if (entry && at < entry.staleUntil) {
+        entries.delete(id); // mark as most recently used
+        entries.set(id, entry);
+        if (at < entry.freshUntil) {
+          if (entry.value) counts.hits++;
+          else counts.negativeHits++;
+          return entry.value;
+        }
+        counts.staleHits++;
+        if (!inflight.has(id)) {
+          // The refresh outlives this request; a failure keeps the stale entry, so swallow it here
+          // (the host would otherwise see an unhandled rejection) and let a later get retry.
+          const refresh = lookup(id, domain, key, requestId).then(
+            () => undefined,
+            () => undefined,
+          );
+          ctx?.waitUntil(refresh);
+        }
+        return entry.value;
+      }
+      if (entry) entries.delete(id); // past its stale window: useless, free the slot
+      counts.misses++;
+      return lookup(id, domain, key, requestId);
+    },
+    stats: () => ({ ...counts, size: entries.size }),
+    evict(domain, key) {
+      const id = `${domain.toLowerCase()}\n${key}`;
+      entries.delete(id);
+      inflight.delete(id);
+    },
+    clear() {
+      entries.clear();
+      inflight.clear();
+    },
+  };
+}
