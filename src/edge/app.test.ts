@@ -226,6 +226,20 @@ describe("redirect", () => {
     expect(generated.headers.get("x-request-id")).not.toBe(replaced.headers.get("x-request-id"));
   });
 
+  test("traceparent: a valid W3C one is carried to the origin; a malformed or all-zero one is not", async () => {
+    const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const link = edgeLink();
+    const edge = setup({ links: [link] });
+    await edge.request(`/${link.key}`, { headers: { traceparent: valid } });
+    expect(edge.lookups()[0]!.headers.get("traceparent")).toBe(valid);
+    for (const bad of ["garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", `${valid}-extra`]) {
+      const other = edgeLink();
+      const fresh = setup({ links: [other] });
+      await fresh.request(`/${other.key}`, { headers: { traceparent: bad } });
+      expect(fresh.lookups()[0]!.headers.get("traceparent")).toBeNull();
+    }
+  });
+
   test("server-timing: cache miss then hit, decide and edge stages; one origin lookup for both", async () => {
     const link = edgeLink();
     const edge = setup({ links: [link] });

@@ -7,7 +7,8 @@ import { requestIdFrom } from "@/core/request-id";
 import { SLUG_PATTERN } from "@/core/slug";
 import type { ClickSink } from "./click-sink";
 import { parseCookies, passwordCookieName, serializeCookie, signPasswordPass, variantCookieName, verifyPasswordPass } from "./cookies";
-import type { CachedLinkStore } from "./link-cache";
+import type { CachedLinkStore, CacheStatus } from "./link-cache";
+import { traceparentFrom, type Trace } from "./origin-client";
 import type { OriginGates } from "./origin-gates";
 import * as pages from "./pages";
 import { attemptVisitor, variantRoll, visitorId } from "./visitor";
@@ -29,7 +30,7 @@ export interface EdgeDeps {
   options: EdgeOptions;
 }
 
-type Env = { Variables: { requestId: string; timing: string[] } };
+type Env = { Variables: { requestId: string; trace: Trace; timing: string[] } };
 
 const NO_STORE = "private, no-store";
 const VARIANT_COOKIE_SECONDS = 90 * 24 * 3600;
@@ -70,7 +71,9 @@ export function createEdgeApp(deps: EdgeDeps) {
 
   app.use(async (c, next) => {
     const started = performance.now();
-    c.set("requestId", requestIdFrom(c.req.header("x-request-id")));
+    const requestId = requestIdFrom(c.req.header("x-request-id"));
+    c.set("requestId", requestId);
+    c.set("trace", { requestId, traceparent: traceparentFrom(c.req.header("traceparent")) });
     c.set("timing", []);
     await next();
     c.res.headers.set("x-request-id", c.get("requestId"));
@@ -85,13 +88,14 @@ export function createEdgeApp(deps: EdgeDeps) {
 
   async function load(c: Context<Env>, key: string): Promise<EdgeLink | null | "unavailable"> {
     const host = new URL(c.req.url).host.toLowerCase();
-    const before = deps.links.stats().originLookups;
+    let status: CacheStatus = "miss";
+    const ctx = { ...background(c), cacheStatus: (s: CacheStatus) => (status = s) };
     try {
       return await timed(
         c,
         "cache",
-        () => deps.links.get(host, key, c.get("requestId"), background(c)),
-        () => (deps.links.stats().originLookups > before ? "miss" : "hit"),
+        () => deps.links.get(host, key, c.get("trace"), ctx),
+        () => status,
       );
     } catch {
       return "unavailable";
@@ -137,7 +141,7 @@ export function createEdgeApp(deps: EdgeDeps) {
     let verdict;
     try {
       verdict = await timed(c, "origin", async () =>
-        deps.gates.recordPasswordAttempt(link.id, await attemptVisitor(options.secret, facts.ip), c.get("requestId")),
+        deps.gates.recordPasswordAttempt(link.id, await attemptVisitor(options.secret, facts.ip), c.get("trace")),
       );
     } catch {
       return html(c, pages.unavailablePage, 503, { "retry-after": "5" });
@@ -180,7 +184,7 @@ export function createEdgeApp(deps: EdgeDeps) {
     if (link && link.maxClicks !== null && !facts.isBot && (COUNTED_REASONS as readonly string[]).includes(decision.reason)) {
       let reservation;
       try {
-        reservation = await timed(c, "origin", () => deps.gates.reserveClick(link.id, c.get("requestId")));
+        reservation = await timed(c, "origin", () => deps.gates.reserveClick(link.id, c.get("trace")));
       } catch {
         return html(c, pages.unavailablePage, 503, { "retry-after": "5" });
       }

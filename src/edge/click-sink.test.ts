@@ -277,3 +277,32 @@ describe("retries", () => {
     expect(onDrop.mock.calls[0]![0]).toEqual([a]);
   });
 });
+
+describe("bounded buffer", () => {
+  test("past maxBuffered, clicks are dropped, counted and reported; the buffer drains as posts finish", async () => {
+    let answer!: (status: number) => void;
+    const origin = fakeOrigin([new Promise<number>((resolve) => (answer = resolve))]);
+    const dropped: ClickEvent[][] = [];
+    const sink = createBatchingClickSink(origin.client(), { maxBatch: 2, maxDelayMs: 1, maxBuffered: 3, onDrop: (events) => void dropped.push(events) });
+    const events = [click(1), click(2), click(3), click(4), click(5)];
+    const first = sink.record(events[0]!);
+    sink.record(events[1]!); // fills the first batch: posted, and held by the origin
+    const second = sink.record(events[2]!);
+    await sink.record(events[3]!); // dropped: resolves at once
+    await sink.record(events[4]!);
+    expect(dropped).toEqual([[events[3]], [events[4]]]);
+    expect(sink.stats()).toEqual({ buffered: 3, dropped: 2, sent: 0 });
+
+    answer(202);
+    await Promise.all([first, second]);
+    expect(sink.stats()).toEqual({ buffered: 0, dropped: 2, sent: 3 });
+    expect(origin.batches().flat().sort()).toEqual([events[0]!.id, events[1]!.id, events[2]!.id].sort());
+  });
+
+  test("a batch the origin keeps refusing counts as dropped too", async () => {
+    const origin = fakeOrigin([400]);
+    const sink = createBatchingClickSink(origin.client(), { maxDelayMs: 1, onDrop: () => {} });
+    await sink.record(click(1));
+    expect(sink.stats()).toEqual({ buffered: 0, dropped: 1, sent: 0 });
+  });
+});

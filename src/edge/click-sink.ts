@@ -4,6 +4,8 @@ import type { OriginClient } from "./origin-client";
 /** Takes clicks off the response path. `record` returns a promise to hand to `waitUntil`. */
 export interface ClickSink {
   record(event: ClickEvent): Promise<void>;
+  /** Clicks waiting or in flight, and how many were dropped because the buffer was full or the origin kept failing. */
+  stats(): { buffered: number; dropped: number; sent: number };
 }
 
 export interface BatchingOptions {
@@ -13,6 +15,11 @@ export interface BatchingOptions {
   maxDelayMs?: number;
   /** Attempts per batch, with exponential backoff between them. */
   attempts?: number;
+  /**
+   * Most clicks held at once (waiting plus in flight). Past it new clicks are dropped, counted and
+   * reported, so an unreachable origin cannot grow an isolate's memory without bound.
+   */
+  maxBuffered?: number;
   onDrop?: (events: ClickEvent[], error: unknown) => void;
 }
 
@@ -28,6 +35,17 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
   const maxBatch = Math.min(options.maxBatch ?? 100, 500);
   const maxDelayMs = options.maxDelayMs ?? 25;
   const attempts = options.attempts ?? 4;
+  const maxBuffered = options.maxBuffered ?? 10_000;
+  const counts = { buffered: 0, dropped: 0, sent: 0 };
+
+  function drop(events: ClickEvent[], error: unknown): void {
+    counts.dropped += events.length;
+    try {
+      options.onDrop?.(events, error);
+    } catch {
+      // A failing reporter must not turn into an unhandled rejection inside waitUntil.
+    }
+  }
   async function post(batch: ClickEvent[]): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -35,18 +53,17 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
       try {
         const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify({ clicks: batch }) });
         await response.body?.cancel();
-        if (response.ok) return;
+        if (response.ok) {
+          counts.sent += batch.length;
+          return;
+        }
         lastError = new Error(`click ingest answered ${response.status}`);
         if (response.status >= 400 && response.status < 500 && response.status !== 429) break; // will not get better
       } catch (error) {
         lastError = error;
       }
     }
-    try {
-      options.onDrop?.(batch, lastError);
-    } catch {
-      // A failing reporter must not turn into an unhandled rejection inside waitUntil.
-    }
+    drop(batch, lastError);
   }
 
   interface Batch {
@@ -61,7 +78,7 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
     const closed = new Promise<void>((resolve) => (release = resolve));
     const batch: Batch = {
       events: [],
-      done: closed.then(() => post(batch.events)),
+      done: closed.then(() => post(batch.events)).finally(() => (counts.buffered -= batch.events.length)),
       close: () => {
         clearTimeout(timer);
         if (open === batch) open = null;
@@ -74,10 +91,16 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
 
   return {
     record(event) {
+      if (counts.buffered >= maxBuffered) {
+        drop([event], new Error(`click buffer full (${maxBuffered} clicks waiting)`));
+        return Promise.resolve();
+      }
+      counts.buffered++;
       const batch = (open ??= openBatch());
       batch.events.push(event);
       if (batch.events.length >= maxBatch) batch.close();
       return batch.done;
     },
+    stats: () => ({ ...counts }),
   };
 }

@@ -38,8 +38,8 @@ class CountingOrigin implements LinkStore {
     };
   }
 
-  async get(domain: string, key: string, requestId?: string): Promise<EdgeLink | null> {
-    this.calls.push({ domain, key, requestId });
+  async get(domain: string, key: string, trace?: { requestId: string }): Promise<EdgeLink | null> {
+    this.calls.push({ domain, key, requestId: trace?.requestId });
     if (this.gate) await this.gate;
     if (this.failure) throw this.failure;
     return this.links.get(`${domain}/${key}`) ?? null;
@@ -71,7 +71,7 @@ describe("createCachedLinkStore", () => {
 
     for (let i = 0; i < 5; i++) {
       clock.now = i * 200; // the last get is at 800 ms, inside the 1 s ttl
-      expect(await cache.get(DOMAIN, "abc", `req-${i}`)).toBe(abc);
+      expect(await cache.get(DOMAIN, "abc", { requestId: `req-${i}` })).toBe(abc);
     }
 
     expect(origin.calls).toEqual([{ domain: DOMAIN, key: "abc", requestId: "req-0" }]);
@@ -100,7 +100,7 @@ describe("createCachedLinkStore", () => {
     clock.now = TTL; // fresh ends here
     const release = origin.hold(); // the origin is slow: a stale get must not wait for it
     const { ctx, waited } = executionContext();
-    const stale = await Promise.all([cache.get(DOMAIN, "abc", "r1", ctx), cache.get(DOMAIN, "abc", "r2", ctx), cache.get(DOMAIN, "abc", "r3", ctx)]);
+    const stale = await Promise.all([cache.get(DOMAIN, "abc", { requestId: "r1" }, ctx), cache.get(DOMAIN, "abc", { requestId: "r2" }, ctx), cache.get(DOMAIN, "abc", { requestId: "r3" }, ctx)]);
 
     expect(stale).toEqual([v1, v1, v1]);
     expect(origin.calls).toHaveLength(2); // the first lookup + one refresh
@@ -218,7 +218,7 @@ describe("createCachedLinkStore", () => {
     const abc = origin.put(link("abc"));
     const release = origin.hold();
 
-    const pending = Array.from({ length: 100 }, (_, i) => cache.get(DOMAIN, "abc", `req-${i}`));
+    const pending = Array.from({ length: 100 }, (_, i) => cache.get(DOMAIN, "abc", { requestId: `req-${i}` }));
     await settle();
     expect(origin.calls).toHaveLength(1);
     release();
@@ -388,5 +388,21 @@ describe("createCachedLinkStore", () => {
 
   test("rejects a maxEntries below 1", () => {
     expect(() => createCachedLinkStore(new CountingOrigin(), { maxEntries: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("cache status reporting (for Server-Timing)", () => {
+  test("each get reports how it was answered: miss, hit, stale, negative", async () => {
+    const { origin, clock, cache } = setup();
+    origin.put(link("a"));
+    const seen: string[] = [];
+    const ctx = { waitUntil: () => {}, cacheStatus: (status: string) => void seen.push(status) };
+    await cache.get(DOMAIN, "a", undefined, ctx);
+    await cache.get(DOMAIN, "a", undefined, ctx);
+    clock.now = TTL + 1;
+    await cache.get(DOMAIN, "a", undefined, ctx);
+    await cache.get(DOMAIN, "gone", undefined, ctx);
+    await cache.get(DOMAIN, "gone", undefined, ctx);
+    expect(seen).toEqual(["miss", "hit", "stale", "miss", "negative"]);
   });
 });

@@ -1,9 +1,14 @@
 import type { EdgeLink } from "@/core/link";
 import type { LinkStore } from "./link-store";
+import type { Trace } from "./origin-client";
 
 /** The part of a host's execution context the cache needs (Workers' `ctx`, Hono's `c.executionCtx`). */
+export type CacheStatus = "hit" | "negative" | "stale" | "miss";
+
 export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
+  /** Told how this get was answered, for Server-Timing. */
+  cacheStatus?(status: CacheStatus): void;
 }
 
 /** Tuning for {@link createCachedLinkStore}; every field is optional. */
@@ -39,7 +44,7 @@ export interface CacheStats {
 
 /** A {@link LinkStore} with an in-isolate cache; `get`'s optional 4th argument receives background refreshes. */
 export interface CachedLinkStore extends LinkStore {
-  get(domain: string, key: string, requestId?: string, ctx?: WaitUntil): Promise<EdgeLink | null>;
+  get(domain: string, key: string, trace?: Trace, ctx?: WaitUntil): Promise<EdgeLink | null>;
   stats(): CacheStats;
   /** Forgets one link (e.g. after it was edited), including a lookup still in flight for it. */
   evict(domain: string, key: string): void;
@@ -79,14 +84,14 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
   }
 
   /** One origin lookup per key at a time: later callers (misses or refreshes) share the running one. */
-  function lookup(id: string, domain: string, key: string, requestId: string | undefined): Promise<EdgeLink | null> {
+  function lookup(id: string, domain: string, key: string, trace: Trace | undefined): Promise<EdgeLink | null> {
     const running = inflight.get(id);
     if (running) return running;
     counts.originLookups++;
     // Starting from a resolved promise turns a synchronous throw in `inner` into a rejection and
     // guarantees `inflight.set` below runs before the `finally` that removes it.
     const pending: Promise<EdgeLink | null> = Promise.resolve()
-      .then(() => inner.get(domain, key, requestId))
+      .then(() => inner.get(domain, key, trace))
       .then((value) => {
         // evict()/clear() during the lookup dropped it from `inflight`: its answer may predate the
         // change, so hand it to the callers that waited but do not cache it.
@@ -101,7 +106,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
   }
 
   return {
-    async get(domain, key, requestId, ctx) {
+    async get(domain, key, trace, ctx) {
       domain = domain.toLowerCase();
       const id = `${domain}\n${key}`;
       const entry = entries.get(id);
@@ -112,13 +117,15 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
         if (at < entry.freshUntil) {
           if (entry.value) counts.hits++;
           else counts.negativeHits++;
+          ctx?.cacheStatus?.(entry.value ? "hit" : "negative");
           return entry.value;
         }
         counts.staleHits++;
+        ctx?.cacheStatus?.("stale");
         if (!inflight.has(id)) {
           // The refresh outlives this request; a failure keeps the stale entry, so swallow it here
           // (the host would otherwise see an unhandled rejection) and let a later get retry.
-          const refresh = lookup(id, domain, key, requestId).then(
+          const refresh = lookup(id, domain, key, trace).then(
             () => undefined,
             () => undefined,
           );
@@ -128,7 +135,8 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
       }
       if (entry) entries.delete(id); // past its stale window: useless, free the slot
       counts.misses++;
-      return lookup(id, domain, key, requestId);
+      ctx?.cacheStatus?.("miss");
+      return lookup(id, domain, key, trace);
     },
     stats: () => ({ ...counts, size: entries.size }),
     evict(domain, key) {

@@ -1,9 +1,9 @@
 import { edgeLinkSchema, type EdgeLink } from "@/core/link";
-import type { OriginClient } from "./origin-client";
+import type { OriginClient, Trace } from "./origin-client";
 
 /** Where the edge finds links. Issue #5 puts an in-isolate cache in front of this. */
 export interface LinkStore {
-  get(domain: string, key: string, requestId?: string): Promise<EdgeLink | null>;
+  get(domain: string, key: string, trace?: Trace): Promise<EdgeLink | null>;
 }
 
 export class OriginUnavailableError extends Error {
@@ -16,9 +16,9 @@ export class OriginUnavailableError extends Error {
 /** Looks links up at the origin's signed `GET /api/internal/v1/links/lookup`. */
 export function createOriginLinkStore(origin: OriginClient): LinkStore {
   return {
-    async get(domain, key, requestId) {
+    async get(domain, key, trace) {
       const query = new URLSearchParams({ domain, key });
-      const response = await origin.request("GET", `/api/internal/v1/links/lookup?${query}`, { requestId });
+      const response = await origin.request("GET", `/api/internal/v1/links/lookup?${query}`, { trace });
       if (!response.ok) {
         await response.body?.cancel();
         if (response.status === 404) return null;

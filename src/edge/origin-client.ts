@@ -1,8 +1,19 @@
 import { signRequest } from "@/core/protocol";
 
+/** What ties an origin call to the visitor's request: its id, and its W3C trace context if any. */
+export interface Trace {
+  requestId: string;
+  traceparent?: string;
+}
+
+/** A `traceparent` header as W3C Trace Context defines it (version 00), or undefined. */
+export function traceparentFrom(value: string | null | undefined): string | undefined {
+  return value && /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(value) && !/^00-0{32}-/.test(value) && !/-0{16}-/.test(value) ? value : undefined;
+}
+
 /** Talks to the Node origin's internal endpoints with signed requests (docs/protocol.md). */
 export interface OriginClient {
-  request(method: "GET" | "POST", pathWithQuery: string, options?: { body?: string; requestId?: string }): Promise<Response>;
+  request(method: "GET" | "POST", pathWithQuery: string, options?: { body?: string; trace?: Trace }): Promise<Response>;
 }
 
 export interface OriginClientOptions {
@@ -17,7 +28,7 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5_000;
   return {
-    async request(method, pathWithQuery, { body = "", requestId } = {}) {
+    async request(method, pathWithQuery, { body = "", trace } = {}) {
       // Sign what the origin will see: its own path prefix (if any) included.
       const target = new URL(options.originUrl + pathWithQuery);
       const signed = await signRequest(options.secret, method, target.pathname + target.search, body);
@@ -27,7 +38,8 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
         headers: {
           ...signed,
           ...(method === "GET" ? {} : { "content-type": "application/json" }),
-          ...(requestId ? { "x-request-id": requestId } : {}),
+          ...(trace ? { "x-request-id": trace.requestId } : {}),
+          ...(trace?.traceparent ? { traceparent: trace.traceparent } : {}),
         },
         signal: AbortSignal.timeout(timeoutMs),
       });

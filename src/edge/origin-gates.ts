@@ -1,4 +1,4 @@
-import type { OriginClient } from "./origin-client";
+import type { OriginClient, Trace } from "./origin-client";
 import { OriginUnavailableError } from "./link-store";
 
 export type Reservation = { admitted: true; remaining: number } | { admitted: false; reason: "exhausted" | "unknown" };
@@ -6,13 +6,13 @@ export type AttemptVerdict = { allowed: true; remaining: number } | { allowed: f
 
 /** The origin's shared, authoritative counters: exact `maxClicks` and password-attempt limits. */
 export interface OriginGates {
-  reserveClick(linkId: string, requestId?: string): Promise<Reservation>;
-  recordPasswordAttempt(linkId: string, visitor: string, requestId?: string): Promise<AttemptVerdict>;
+  reserveClick(linkId: string, trace?: Trace): Promise<Reservation>;
+  recordPasswordAttempt(linkId: string, visitor: string, trace?: Trace): Promise<AttemptVerdict>;
 }
 
 export function createOriginGates(origin: OriginClient): OriginGates {
-  async function post<T>(path: string, body: unknown, requestId?: string): Promise<T> {
-    const response = await origin.request("POST", path, { body: JSON.stringify(body), requestId });
+  async function post<T>(path: string, body: unknown, trace?: Trace): Promise<T> {
+    const response = await origin.request("POST", path, { body: JSON.stringify(body), trace });
     if (!response.ok) {
       await response.body?.cancel();
       throw new OriginUnavailableError(response.status);
@@ -20,7 +20,7 @@ export function createOriginGates(origin: OriginClient): OriginGates {
     return (await response.json()) as T;
   }
   return {
-    reserveClick: (linkId, requestId) => post("/api/internal/v1/links/reserve", { linkId }, requestId),
-    recordPasswordAttempt: (linkId, visitor, requestId) => post("/api/internal/v1/password-attempts", { linkId, visitor }, requestId),
+    reserveClick: (linkId, trace) => post("/api/internal/v1/links/reserve", { linkId }, trace),
+    recordPasswordAttempt: (linkId, visitor, trace) => post("/api/internal/v1/password-attempts", { linkId, visitor }, trace),
   };
 }
