@@ -40,7 +40,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           environment: "node",
-          include: ["tests/e2e/**/*.test.ts"],
+          include: ["tests/e2e/**/*.test.ts", "tests/contract/next.test.ts"],
           env,
           globalSetup: ["tests/support/build-once.ts"],
           testTimeout: 120_000,
