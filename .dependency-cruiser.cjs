@@ -24,7 +24,7 @@
 const { builtinModules } = require("node:module");
 
 /** Modules that run on the edge (paths are relative to the folder depcruise runs in). */
-const EDGE_SIDE = "^(src/(core|edge|config)/|middleware\\.[cm]?[jt]s$)";
+const EDGE_SIDE = "^(src/(core|edge|config)/|src/hosts/cloudflare/worker\\.ts$|middleware\\.[cm]?[jt]s$)";
 /** Test files are not shipped to any runtime (and the test runner itself is Node). */
 const TEST_FILES = "\\.(test|spec)\\.[cm]?[jt]sx?$";
 
@@ -92,6 +92,16 @@ module.exports = {
         "src/core; configuration in src/config.",
       from: { path: EDGE_SIDE, pathNot: TEST_FILES },
       to: { path: SERVER_SIDE, reachable: true },
+    },
+    {
+      name: "hosts-not-to-server",
+      severity: "error",
+      comment:
+        "A host of the edge app (src/hosts: the Node redirector, the Worker) reaches src/server, " +
+        "src/app or server-only. Hosts talk to the origin over the signed protocol; only the " +
+        "origin owns the database and the app's services.",
+      from: { path: "^src/hosts/", pathNot: TEST_FILES },
+      to: { path: ["^src/(server|app)/", "(^|/)node_modules/server-only(/|$)", "^server-only$"], reachable: true },
     },
     {
       name: "core-not-to-edge",

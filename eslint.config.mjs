@@ -19,9 +19,14 @@ export default defineConfig([
     "next-env.d.ts",
     "node_modules/**",
     "coverage/**",
+    // Generated: benchmarks' scratch projects and the Worker bundle.
+    "tmp/**",
+    "dist/**",
     "drizzle/**",
     // Deliberately broken trees (e.g. the runtime-boundary fixture for dependency-cruiser).
     "tests/fixtures/**",
+    // next-runtime-audit's fixture projects (deliberately edge-hostile code).
+    "tools/runtime-audit/test/fixtures/**",
   ]),
 
   {

@@ -11,7 +11,12 @@ export async function middleware(request: NextRequest, event: NextFetchEvent) {
   const config = edgeConfig();
   const host = request.headers.get("host") ?? request.nextUrl.host;
   if (!servedByEdge(host, request.nextUrl.pathname, config)) return NextResponse.next();
-  return edgeAppFromConfig().fetch(request, {}, { waitUntil: (p) => event.waitUntil(p), passThroughOnException: () => {}, props: {} });
+  // The edge app reads the host from the URL; Next may build that URL from its own listen address
+  // (`next start` behind a proxy), so carry the Host header the decision was routed by.
+  const url = new URL(request.url);
+  // (Not `url.host = host`: a host without a port keeps the old port.)
+  const edgeRequest = url.host.toLowerCase() === host.toLowerCase() ? request : new Request(`${url.protocol}//${host}${url.pathname}${url.search}`, request);
+  return edgeAppFromConfig().fetch(edgeRequest, {}, { waitUntil: (p) => event.waitUntil(p), passThroughOnException: () => {}, props: {} });
 }
 
 export const config = {

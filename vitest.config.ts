@@ -48,6 +48,38 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The Cloudflare Worker host, bundled and run in workerd (Miniflare) against the built app.
+        resolve: { alias },
+        test: {
+          name: "workers",
+          environment: "node",
+          include: ["tests/workers/**/*.test.ts", "tests/contract/worker.test.ts"],
+          env,
+          globalSetup: ["tests/support/build-once.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The standalone Node redirector (src/hosts/node) as a child process, against the built app as origin.
+        resolve: { alias },
+        test: {
+          name: "hosts",
+          environment: "node",
+          include: ["tests/hosts/**/*.test.ts", "tests/contract/redirector.test.ts"],
+          env,
+          globalSetup: ["tests/support/build-once.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // next-runtime-audit (tools/runtime-audit): fixture projects and Signpost itself, through the bin.
+        test: { name: "audit", environment: "node", include: ["tools/runtime-audit/**/*.test.ts"], testTimeout: 120_000 },
+      },
     ],
   },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ConfigError, parseEdgeConfig, parseServerConfig } from "./env";
+import { ConfigError, parseEdgeConfig, parseRedirectorConfig, parseServerConfig } from "./env";
 
 const SECRET = "s".repeat(32);
 
@@ -302,5 +302,57 @@ describe("several problems are reported at once", () => {
     expect(lines[0]).toBe("Invalid Signpost configuration:");
     expect(lines).toHaveLength(6);
     for (const variable of variables(error)) expect(lines.some((line) => line.startsWith(`  - ${variable}: `))).toBe(true);
+  });
+});
+
+describe("parseRedirectorConfig (standalone Node redirector)", () => {
+  test("defaults: the edge view, port 3001, one worker, no Redis", () => {
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET })).toEqual({
+      ...parseEdgeConfig({ SIGNPOST_SECRET: SECRET }),
+      port: 3001,
+      workers: 1,
+      redisUrl: undefined,
+    });
+  });
+
+  test("REDIRECTOR_PORT is a port number", () => {
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_PORT: "8080" }).port).toBe(8080);
+    for (const bad of ["0", "65536", "80.5", "http"]) {
+      const error = configErrorOf(() => parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_PORT: bad }));
+      expect(variables(error)).toEqual(["REDIRECTOR_PORT"]);
+      expect(error.message).toContain("REDIRECTOR_PORT: must be a port (1-65535)");
+    }
+  });
+
+  test("REDIRECTOR_WORKERS is 1..256 or auto", () => {
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_WORKERS: "4" }).workers).toBe(4);
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_WORKERS: " Auto " }).workers).toBe("auto");
+    for (const bad of ["0", "257", "-1", "2.5", "many"]) {
+      const error = configErrorOf(() => parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_WORKERS: bad }));
+      expect(variables(error)).toEqual(["REDIRECTOR_WORKERS"]);
+      expect(error.message).toContain("REDIRECTOR_WORKERS: must be a number of workers (1-256) or auto");
+    }
+  });
+
+  test.each(["redis://127.0.0.1:6379", "rediss://user:pass@cache.internal:6380/2"])("accepts REDIS_URL %s (redirector and server)", (value) => {
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIS_URL: value }).redisUrl).toBe(value);
+    expect(parseServerConfig({ SIGNPOST_SECRET: SECRET, REDIS_URL: value }).redisUrl).toBe(value);
+  });
+
+  test.each(["http://127.0.0.1:6379", "127.0.0.1:6379", "redis://"])("rejects REDIS_URL %s and names REDIS_URL", (value) => {
+    for (const parse of [parseRedirectorConfig, parseServerConfig]) {
+      const error = configErrorOf(() => parse({ SIGNPOST_SECRET: SECRET, REDIS_URL: value }));
+      expect(variables(error)).toEqual(["REDIS_URL"]);
+      expect(error.message).toContain("REDIS_URL: must be a redis:// or rediss:// URL");
+    }
+  });
+
+  test("the edge view ignores the redirector's variables, even invalid ones", () => {
+    expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_PORT: "x", REDIRECTOR_WORKERS: "x", REDIS_URL: "x" }).appHost).toBe("localhost:3000");
+  });
+
+  test("the redirector's own problems are reported with the edge ones", () => {
+    const error = configErrorOf(() => parseRedirectorConfig({ SHORT_DOMAINS: "a b", REDIRECTOR_PORT: "x", REDIRECTOR_WORKERS: "x" }));
+    expect(variables(error)).toEqual(["REDIRECTOR_PORT", "REDIRECTOR_WORKERS", "SHORT_DOMAINS", "SIGNPOST_SECRET"]);
   });
 });

@@ -91,7 +91,12 @@ const edgeSchema = z.object({
   LINK_PASSWORD_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
 });
 
+/** Redis for link-change events (origin publishes, standalone redirectors evict). */
+const redisUrl = z.url({ protocol: /^rediss?$/, hostname: /.+/, error: "must be a redis:// or rediss:// URL" });
+
 const serverSchema = edgeSchema.extend({
+  /** When set, the origin publishes every committed link change on Redis (`signpost:link-changed`). */
+  REDIS_URL: redisUrl.optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** Any Postgres. When absent, Signpost runs on embedded PGlite in DATA_DIR. */
   DATABASE_URL: z
@@ -104,6 +109,23 @@ const serverSchema = edgeSchema.extend({
   SETUP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** Size of the Postgres connection pool in server mode. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+/** The standalone Node redirector (src/hosts/node): the edge view plus its own process settings. */
+const redirectorSchema = edgeSchema.extend({
+  /** Port the redirector listens on. */
+  REDIRECTOR_PORT: z.coerce.number({ error: "must be a port (1-65535)" }).int("must be a port (1-65535)").min(1, "must be a port (1-65535)").max(65_535, "must be a port (1-65535)").default(3001),
+  /** Worker processes: a number (1 = no cluster) or `auto` (one per CPU core). */
+  REDIRECTOR_WORKERS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(auto|\d{1,3})$/, "must be a number of workers (1-256) or auto")
+    .transform((value) => (value === "auto" ? ("auto" as const) : Number(value)))
+    .refine((value) => value === "auto" || (value >= 1 && value <= 256), "must be a number of workers (1-256) or auto")
+    .default(1),
+  /** When set, the redirector subscribes to link-change events and evicts its cache at once. */
+  REDIS_URL: redisUrl.optional(),
 });
 
 export type EdgeConfig = ReturnType<typeof finishEdge>;
@@ -137,6 +159,18 @@ function finishServer(raw: z.infer<typeof serverSchema>) {
     dataDir: raw.DATA_DIR,
     setupToken: raw.SETUP_TOKEN,
     databasePoolMax: raw.DATABASE_POOL_MAX,
+    redisUrl: raw.REDIS_URL,
+  };
+}
+
+export type RedirectorConfig = ReturnType<typeof finishRedirector>;
+
+function finishRedirector(raw: z.infer<typeof redirectorSchema>) {
+  return {
+    ...finishEdge(raw),
+    port: raw.REDIRECTOR_PORT,
+    workers: raw.REDIRECTOR_WORKERS,
+    redisUrl: raw.REDIS_URL,
   };
 }
 
@@ -167,12 +201,21 @@ export function parseServerConfig(env: Env): ServerConfig {
   return finishServer(parse(serverSchema, env));
 }
 
+/** Parses an explicit environment; exported for tests and tools. */
+export function parseRedirectorConfig(env: Env): RedirectorConfig {
+  return finishRedirector(parse(redirectorSchema, env));
+}
+
 let edgeCache: EdgeConfig | undefined;
 let serverCache: ServerConfig | undefined;
 
 export function edgeConfig(): EdgeConfig {
   edgeCache ??= parseEdgeConfig(readEnv());
   return edgeCache;
+}
+
+export function redirectorConfig(): RedirectorConfig {
+  return parseRedirectorConfig(readEnv());
 }
 
 export function serverConfig(): ServerConfig {
@@ -199,5 +242,8 @@ function readEnv(): Env {
     DATA_DIR: process.env.DATA_DIR,
     SETUP_TOKEN: process.env.SETUP_TOKEN,
     DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX,
+    REDIS_URL: process.env.REDIS_URL,
+    REDIRECTOR_PORT: process.env.REDIRECTOR_PORT,
+    REDIRECTOR_WORKERS: process.env.REDIRECTOR_WORKERS,
   };
 }

@@ -11,6 +11,7 @@ import { ApiError } from "@/server/api/errors";
 import { getDb, type Db } from "@/server/db/client";
 import { isUniqueViolation } from "@/server/db/errors";
 import { domain as domainTable, link, linkTag } from "@/server/db/schema";
+import { publishLinkChanges, type LinkRef } from "@/server/events/link-changes";
 import { presentLinks, type LinkRow } from "./present";
 import { ensureTags } from "./tags";
 
@@ -137,7 +138,7 @@ export async function createLinks(principal: Principal, inputs: CreateLinkInput[
   // Password hashing is slow by design: done before the transaction opens, not while it holds locks.
   const columns = await Promise.all(inputs.map((input) => columnsOf(input)));
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const views = await db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, input] of inputs.entries()) {
@@ -145,6 +146,8 @@ export async function createLinks(principal: Principal, inputs: CreateLinkInput[
     }
     return presentLinks(tx, rows);
   });
+  await publishLinkChanges(views);
+  return views;
 }
 
 export async function createLink(principal: Principal, input: CreateLinkInput): Promise<LinkView> {
@@ -179,6 +182,7 @@ async function updateOne(
   columns: Partial<typeof link.$inferInsert>,
   shortHosts: string[],
   path: Path,
+  changed: LinkRef[] = [],
 ): Promise<LinkRow> {
   const current = await findOwned(db, principal, id, true);
   checkNoLoops(patch, shortHosts, path);
@@ -202,6 +206,7 @@ async function updateOne(
     throw new ApiError("key_taken", `${path("key")} '${key}' is already in use on ${columns.domain ?? current.domain}`, path("key"));
   }
   if (patch.tags !== undefined) await setTags(db, principal, current.id, patch.tags, path);
+  changed.push(current, row!);
   return row!;
 }
 
@@ -210,10 +215,13 @@ export async function updateLink(principal: Principal, id: string, patch: Update
   authorize(principal, "links:write");
   const columns = await columnsOf(patch);
   const db = await getDb();
-  return db.transaction(async (tx) => {
-    const [view] = await presentLinks(tx, [await updateOne(tx, principal, id, patch, columns, await ownShortHosts(tx), single)]);
+  const changed: LinkRef[] = [];
+  const view = await db.transaction(async (tx) => {
+    const [view] = await presentLinks(tx, [await updateOne(tx, principal, id, patch, columns, await ownShortHosts(tx), single, changed)]);
     return view!;
   });
+  await publishLinkChanges(changed);
+  return view;
 }
 
 /** Updates many links all-or-nothing. */
@@ -227,12 +235,13 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
   }
   const columns = await Promise.all(patches.map(({ id: _id, ...patch }) => columnsOf(patch)));
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const changed: LinkRef[] = [];
+  const views = await db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, { id, ...patch }] of patches.entries()) {
       try {
-        rows.push(await updateOne(tx, principal, id, patch, columns[index]!, shortHosts, item("links", index)));
+        rows.push(await updateOne(tx, principal, id, patch, columns[index]!, shortHosts, item("links", index), changed));
       } catch (error) {
         if (error instanceof ApiError && error.code === "not_found") {
           throw new ApiError("not_found", `links.${index}.id: no link with id '${id}'`, `links.${index}.id`);
@@ -242,6 +251,8 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
     }
     return presentLinks(tx, rows);
   });
+  await publishLinkChanges(changed);
+  return views;
 }
 
 export async function setArchived(principal: Principal, id: string, archived: boolean): Promise<LinkView> {
@@ -264,19 +275,21 @@ export async function deleteLinks(principal: Principal, ids: string[], bulk = tr
   }
   const unique = ids;
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const deleted = await db.transaction(async (tx) => {
     const deleted = await tx
       .delete(link)
       .where(and(inArray(link.id, unique), eq(link.workspaceId, principal.workspaceId)))
-      .returning({ id: link.id });
+      .returning({ id: link.id, domain: link.domain, key: link.key });
     if (deleted.length !== unique.length) {
       const found = new Set(deleted.map((row) => row.id));
       const index = ids.findIndex((id) => !found.has(id));
       const field = bulk ? `ids.${index}` : undefined;
       throw new ApiError("not_found", `No link with id '${ids[index]}'${bulk ? "; nothing was deleted" : ""}`, field);
     }
-    return deleted.length;
+    return deleted;
   });
+  await publishLinkChanges(deleted);
+  return deleted.length;
 }
 
 export type Availability = { key: string; domain: string; available: boolean; reason: "taken" | "reserved" | "invalid" | null };

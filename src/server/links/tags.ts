@@ -7,6 +7,7 @@ import { ApiError } from "@/server/api/errors";
 import { getDb, type Db } from "@/server/db/client";
 import { isUniqueViolation } from "@/server/db/errors";
 import { link, linkTag, tag } from "@/server/db/schema";
+import { publishLinkChanges, type LinkRef } from "@/server/events/link-changes";
 
 type TagRow = typeof tag.$inferSelect;
 type TagColor = (typeof TAG_COLORS)[number];
@@ -87,36 +88,41 @@ export async function createTag(principal: Principal, input: { name: string; col
 }
 
 /** Bumps the version of every link carrying `tagId`: their API view changed. */
-async function touchLinksOf(db: Db, tagId: string): Promise<void> {
-  await db
+async function touchLinksOf(db: Db, tagId: string): Promise<LinkRef[]> {
+  return db
     .update(link)
     .set({ version: sql`${link.version} + 1`, updatedAt: new Date() })
-    .where(inArray(link.id, db.select({ id: linkTag.linkId }).from(linkTag).where(eq(linkTag.tagId, tagId))));
+    .where(inArray(link.id, db.select({ id: linkTag.linkId }).from(linkTag).where(eq(linkTag.tagId, tagId))))
+    .returning({ domain: link.domain, key: link.key });
 }
 
 export async function updateTag(principal: Principal, id: string, patch: { name?: string; color?: TagColor }): Promise<TagView> {
   authorize(principal, "tags:write");
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const { view, touched } = await db.transaction(async (tx) => {
     await findTag(tx, principal, id);
     try {
       const [row] = await tx.update(tag).set(patch).where(eq(tag.id, id)).returning();
-      await touchLinksOf(tx, id);
-      return presentTag(row!);
+      const touched = await touchLinksOf(tx, id);
+      return { view: presentTag(row!), touched };
     } catch (error) {
       if (isUniqueViolation(error)) throw nameTaken(patch.name ?? "");
       throw error;
     }
   });
+  await publishLinkChanges(touched);
+  return view;
 }
 
 /** Deletes a tag; links keep everything else. */
 export async function deleteTag(principal: Principal, id: string): Promise<void> {
   authorize(principal, "tags:write");
   const db = await getDb();
-  await db.transaction(async (tx) => {
+  const touched = await db.transaction(async (tx) => {
     await findTag(tx, principal, id);
-    await touchLinksOf(tx, id);
+    const touched = await touchLinksOf(tx, id);
     await tx.delete(tag).where(eq(tag.id, id));
+    return touched;
   });
+  await publishLinkChanges(touched);
 }

@@ -1,0 +1,50 @@
+import { Redis } from "ioredis";
+
+/** Same channel and message as src/server/events/link-changes.ts (the origin publishes there). */
+export const LINK_CHANGED_CHANNEL = "signpost:link-changed";
+
+export interface LinkEventSubscription {
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes to the origin's link-change events and calls `onChange` for each valid one. Redis
+ * being down only delays evictions (the cache TTL still applies); it reconnects by itself.
+ */
+export function subscribeLinkChanges(
+  redisUrl: string,
+  onChange: (domain: string, key: string) => void,
+  log: (level: "info" | "warn", msg: string, extra?: Record<string, unknown>) => void,
+): LinkEventSubscription {
+  const redis = new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 200, 5_000), connectTimeout: 2_000 });
+  let warned = false;
+  redis.on("error", (error) => {
+    if (!warned) log("warn", "redis unavailable; link changes reach the cache only through its TTL until it is back", { error: String(error) });
+    warned = true;
+  });
+  redis.on("ready", () => {
+    if (warned) log("info", "redis reconnected; link-change evictions resumed");
+    warned = false;
+  });
+  redis.subscribe(LINK_CHANGED_CHANNEL).then(() => log("info", "subscribed to link changes", { channel: LINK_CHANGED_CHANNEL }), () => {
+    // Reported through "error"; ioredis re-subscribes after reconnecting.
+  });
+  redis.on("message", (channel: string, message: string) => {
+    if (channel !== LINK_CHANGED_CHANNEL) return;
+    try {
+      const event = JSON.parse(message) as { domain?: unknown; key?: unknown };
+      if (typeof event.domain === "string" && typeof event.key === "string") onChange(event.domain.toLowerCase(), event.key);
+    } catch {
+      // Not ours or malformed: ignore.
+    }
+  });
+  return {
+    async close() {
+      try {
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * `npm run start:redirector`: the standalone Node redirector (see README, "Standalone redirector").
+ * One process, or with REDIRECTOR_WORKERS > 1 (or `auto`) a node:cluster primary that forks that
+ * many workers sharing the port; each worker has its own link cache and click buffer.
+ */
+import cluster, { type Worker } from "node:cluster";
+import { availableParallelism } from "node:os";
+import { ConfigError, redirectorConfig, type RedirectorConfig } from "@/config/env";
+import { log, startRedirector } from "./redirector";
+
+/** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+
+function loadConfig(): RedirectorConfig {
+  try {
+    return redirectorConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function runWorker(config: RedirectorConfig): Promise<void> {
+  let redirector;
+  try {
+    redirector = await startRedirector(config);
+  } catch (error) {
+    log("error", "redirector failed to start", { error: String(error), port: config.port });
+    process.exit(1);
+  }
+  log("info", "redirector listening", { port: redirector.port, shortDomains: config.shortDomains, origin: config.originUrl, redis: Boolean(config.redisUrl) });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    // A second signal (the cluster primary forwards the one a terminal sent to the whole group) is ignored.
+    if (stopping) return;
+    stopping = true;
+    log("info", "redirector shutting down", { signal });
+    setTimeout(() => {
+      log("error", "graceful shutdown timed out; exiting", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    redirector.close().then(
+      () => process.exit(0),
+      (error) => {
+        log("error", "shutdown failed", { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of SIGNALS) process.on(signal, shutdown);
+}
+
+function runPrimary(workers: number): void {
+  log("info", "redirector primary starting workers", { workers });
+  const live = new Set<Worker>();
+  let stopping = false;
+  let exitCode = 0;
+
+  const stopAll = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const worker of live) worker.process.kill(signal);
+  };
+
+  const fork = () => {
+    const worker = cluster.fork();
+    let listening = false;
+    live.add(worker);
+    worker.once("listening", () => (listening = true));
+    worker.once("exit", (code, signal) => {
+      live.delete(worker);
+      if (!stopping) {
+        if (listening) {
+          // A crash after start: replace the worker, the others keep serving.
+          log("warn", "redirector worker died; starting a new one", { worker: worker.process.pid, code, signal });
+          setTimeout(fork, 500);
+          return;
+        }
+        // It never started (bad port, ...): a restart loop would not help.
+        exitCode = code || 1;
+        stopAll("SIGTERM");
+      } else if (code) {
+        exitCode = code;
+      }
+      if (live.size === 0) process.exit(exitCode);
+    });
+  };
+
+  for (let i = 0; i < workers; i++) fork();
+  for (const signal of SIGNALS) {
+    process.on(signal, () => {
+      log("info", "redirector primary forwarding signal", { signal });
+      stopAll(signal);
+    });
+  }
+}
+
+const config = loadConfig();
+const workers = config.workers === "auto" ? availableParallelism() : config.workers;
+if (workers > 1 && cluster.isPrimary) runPrimary(workers);
+else void runWorker(config);

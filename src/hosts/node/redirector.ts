@@ -1,0 +1,89 @@
+import type { AddressInfo } from "node:net";
+import { serve, type Http2Bindings, type HttpBindings } from "@hono/node-server";
+import type { RedirectorConfig } from "@/config/env";
+import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
+import { subscribeLinkChanges, type LinkEventSubscription } from "./link-events";
+
+export type Log = (level: "info" | "warn" | "error", msg: string, extra?: Record<string, unknown>) => void;
+
+export const log: Log = (level, msg, extra = {}) => {
+  const line = JSON.stringify({ level, msg, pid: process.pid, ...extra });
+  if (level === "info") console.log(line);
+  else console.error(line);
+};
+
+export interface RunningRedirector {
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then awaits background work (click flushes). */
+  close(): Promise<void>;
+}
+
+/** "::ffff:203.0.113.7" (an IPv4 client on a dual-stack socket) as "203.0.113.7". */
+function plainAddress(address: string | undefined): string | null {
+  if (!address) return null;
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * The standalone redirector: the edge app on a minimal Node HTTP adapter, answering every path on
+ * the configured short hosts (and a bare 404 on any other host: it serves short links only).
+ */
+export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
+  const remoteAddresses = new WeakMap<Request, string | null>();
+  // Wired exactly like every other host; the socket's address stands in when TRUSTED_IP_HEADER is unset.
+  const { app, links: cache, clicks } = createEdgeAppFromConfig(config, { remoteAddress: (request) => remoteAddresses.get(request) ?? null });
+  const shortHosts = new Set(config.shortDomains);
+
+  // Background work the app hands over (click batches, cache refreshes), awaited on shutdown.
+  const pending = new Set<Promise<unknown>>();
+  const executionCtx = {
+    waitUntil(promise: Promise<unknown>) {
+      const tracked = promise.catch(() => undefined).finally(() => pending.delete(tracked));
+      pending.add(tracked);
+    },
+    passThroughOnException() {},
+    props: {},
+  };
+
+  let subscription: LinkEventSubscription | null = null;
+  if (config.redisUrl) {
+    subscription = subscribeLinkChanges(config.redisUrl, (domain, key) => cache.evict(domain, key), log);
+  }
+
+  const server = serve({
+    port: options.port ?? config.port,
+    hostname: options.hostname,
+    fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
+      const host = new URL(request.url).host.toLowerCase();
+      if (!shortHosts.has(host)) {
+        return new Response("Not a short link host of this redirector.\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+      }
+      remoteAddresses.set(request, plainAddress(env.incoming.socket?.remoteAddress));
+      return app.fetch(request, env, executionCtx);
+    },
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once("error", reject);
+    server.once("listening", () => resolve((server.address() as AddressInfo).port));
+  });
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    // 1. Stop accepting; idle keep-alive connections are closed, busy ones finish their response.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    const force = setTimeout(() => "closeAllConnections" in server && server.closeAllConnections(), 5_000);
+    await closed;
+    clearTimeout(force);
+    // 2. Background work, including work started by the last requests (loop: it may add more).
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+    await subscription?.close();
+    log("info", "redirector stopped", { clicks: clicks.stats(), cache: cache.stats() });
+  }
+
+  return {
+    port,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Behind a proxy, `next start` listens on one address while visitors ask for the short domain:
+ * the middleware must route and look links up by the Host header, not by Next's listen URL.
+ */
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BROWSER_UA, freePort, spawnApp, type RunningApp } from "../support/app-server";
+import { clonePglite } from "../support/templates";
+
+function get(url: string, host: string): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { host, "user-agent": BROWSER_UA } }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode!, location: response.headers.location });
+      })
+      .on("error", reject);
+  });
+}
+
+describe("short domain served through a proxy's Host header", () => {
+  let app: RunningApp;
+  let dataDir: { remove(): void };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    dataDir = clonePglite();
+    app = await spawnApp({ DATA_DIR: dataDir.dataDir, SHORT_DOMAINS: `localhost:${port},go.example` }, { port });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    dataDir?.remove();
+  });
+
+  test("a link on go.example redirects when the request arrives with Host: go.example", async () => {
+    const setup = await fetch(`${app.url}/api/v1/setup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Proxy", email: "proxy@example.com", password: "a long enough password", workspace: "Proxy" }),
+    });
+    const key = (await setup.json()).apiKey.key;
+    const created = await fetch(`${app.url}/api/v1/links`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: "https://example.com/proxied", key: "via-proxy", domain: "go.example" }),
+    });
+    expect(created.status).toBe(201);
+
+    expect(await get(`${app.url}/via-proxy`, "go.example")).toEqual({ status: 302, location: "https://example.com/proxied" });
+    // On go.example every path is a short link (it is not the app host), so /api is not the API.
+    expect((await get(`${app.url}/api`, "go.example")).status).toBe(404);
+    // The same key on the app host is a different link (none): 404.
+    expect((await get(`${app.url}/via-proxy`, `localhost:${app.port}`)).status).toBe(404);
+  });
+});

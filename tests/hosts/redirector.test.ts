@@ -1,0 +1,178 @@
+/**
+ * The standalone Node redirector (`npm run start:redirector`, src/hosts/node) as a child process,
+ * with the built app as its origin: redirects and gates through the origin protocol, clicks
+ * landing (also those still buffered at SIGTERM), prompt cache eviction through Redis pub/sub
+ * (REDIS_URL set) versus the cache TTL without it, multi-core mode and config errors.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
+import { backends } from "../support/databases";
+import { REDIS_URL, running, sleep, spawnRedirector, startRedirector, type Redirector } from "../support/redirector";
+
+describe.each(backends())("standalone redirector against the %s origin", (backend) => {
+  let app: RunningApp;
+  let apiKey: string;
+  let port: number;
+  let host: string;
+
+  beforeAll(async () => {
+    port = await freePort();
+    host = `localhost:${port}`;
+    // The origin lists the redirector's host, so the API accepts links on it; it publishes link changes when Redis is there.
+    app = await startApp(backend, { SHORT_DOMAINS: host, ...(REDIS_URL ? { REDIS_URL } : {}) });
+    const setup = await fetch(`${app.url}/api/v1/setup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Hosts", email: "hosts@example.com", password: "a long enough password", workspace: "Hosts" }),
+    });
+    expect(setup.status, await setup.clone().text()).toBe(201);
+    apiKey = (await setup.json()).apiKey.key;
+  });
+  afterEach(async () => {
+    await Promise.all([...running].map((r) => r.stop()));
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const redirectorEnv = (extra: Record<string, string> = {}) => ({ SIGNPOST_SECRET: TEST_SECRET, ORIGIN_URL: app.url, SHORT_DOMAINS: host, ...extra });
+
+  async function api(method: string, pathname: string, body?: unknown) {
+    return fetch(`${app.url}${pathname}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+  async function createLink(body: Record<string, unknown>) {
+    const response = await api("POST", "/api/v1/links", { domain: host, ...body });
+    expect(response.status, await response.clone().text()).toBe(201);
+    return (await response.json()) as { id: string; key: string; domain: string };
+  }
+  async function patchLink(id: string, body: Record<string, unknown>) {
+    const response = await api("PATCH", `/api/v1/links/${id}`, body);
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+  const visit = (redirector: Redirector, key: string, init: RequestInit = {}) =>
+    fetch(`${redirector.url}/${key}`, { redirect: "manual", ...init, headers: { "user-agent": BROWSER_UA, ...init.headers } });
+  const clicksOf = async (id: string) => ((await (await api("GET", `/api/v1/links/${id}`)).json()) as { clicks: number }).clicks;
+  async function waitForClicks(id: string, expected: number) {
+    let clicks = 0;
+    for (let i = 0; i < 100 && clicks < expected; i++) {
+      clicks = await clicksOf(id);
+      if (clicks < expected) await sleep(100);
+    }
+    return clicks;
+  }
+
+  test("302 with Location and Server-Timing, a password link 401, clicks landing at the origin", async () => {
+    const link = await createLink({ url: "https://example.com/hello", key: "hello" });
+    await createLink({ url: "https://example.com/secret", key: "secret", password: "open sesame" });
+    const redirector = await startRedirector(port, redirectorEnv());
+
+    const response = await visit(redirector, "hello");
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("https://example.com/hello");
+    expect(response.headers.get("server-timing")).toMatch(/cache;dur=[\d.]+;desc="miss".*edge;dur=[\d.]+/);
+    expect((await visit(redirector, "hello")).headers.get("server-timing")).toContain('desc="hit"');
+
+    const gate = await visit(redirector, "secret");
+    expect(gate.status).toBe(401);
+    expect(await gate.text()).not.toContain("example.com/secret");
+
+    expect((await visit(redirector, "no-such-link")).status).toBe(404);
+    // Another host is not served: this process answers its short hosts only.
+    expect((await fetch(`http://127.0.0.1:${port}/hello`, { redirect: "manual" })).status).toBe(404);
+
+    expect(await waitForClicks(link.id, 2)).toBe(2);
+  });
+
+  test("SIGTERM right after the responses: buffered clicks are flushed, then exit 0", async () => {
+    const link = await createLink({ url: "https://example.com/flush", key: "flush" });
+    const redirector = await startRedirector(port, redirectorEnv());
+    const responses = await Promise.all(Array.from({ length: 20 }, () => visit(redirector, "flush")));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(302));
+    redirector.child.kill("SIGTERM");
+    expect(await redirector.stop()).toBe(0);
+    expect(redirector.output()).toMatch(/"msg":"redirector stopped".*"sent":20/);
+    // Already committed by the time the process exited; no polling needed.
+    expect(await clicksOf(link.id)).toBe(20);
+  });
+
+  test("without Redis, an edited link stays stale in the cache (TTL 30 s)", async () => {
+    const link = await createLink({ url: "https://example.com/before", key: "stale" });
+    const redirector = await startRedirector(port, redirectorEnv());
+    expect((await visit(redirector, "stale")).headers.get("location")).toBe("https://example.com/before");
+    await patchLink(link.id, { url: "https://example.com/after" });
+    for (let i = 0; i < 5; i++) {
+      expect((await visit(redirector, "stale")).headers.get("location")).toBe("https://example.com/before");
+      await sleep(300);
+    }
+  });
+
+  /**
+   * What `key` answers once the eviction arrived. The origin has Redis take the event before the
+   * API answers, but the redirector may read the next request a hair before the event off its
+   * sockets; one second (against the 30 s TTL, and the stale test's 1.5 s) absorbs that race.
+   */
+  async function answerOf(redirector: Redirector, key: string, expected: (r: Response) => boolean) {
+    const deadline = Date.now() + 1_000;
+    for (;;) {
+      const response = await visit(redirector, key);
+      if (expected(response) || Date.now() > deadline) return response;
+      await sleep(20);
+    }
+  }
+  const locationIs = (url: string) => (r: Response) => r.headers.get("location") === url;
+  const statusIs = (status: number) => (r: Response) => r.status === status;
+
+  test.skipIf(!REDIS_URL)("with Redis, edits, key changes and deletes reach the redirector within a second", async () => {
+    const link = await createLink({ url: "https://example.com/before", key: "fresh" });
+    const redirector = await startRedirector(port, redirectorEnv({ REDIS_URL: REDIS_URL! }));
+    for (let i = 0; i < 100 && !redirector.output().includes('"msg":"subscribed to link changes"'); i++) await sleep(50);
+    expect(redirector.output()).toContain('"msg":"subscribed to link changes"');
+    expect((await visit(redirector, "fresh")).headers.get("location")).toBe("https://example.com/before");
+
+    await patchLink(link.id, { url: "https://example.com/after" });
+    expect((await answerOf(redirector, "fresh", locationIs("https://example.com/after"))).headers.get("location")).toBe("https://example.com/after");
+
+    // A key change evicts both the old key and the new one (which may be cached as "not found").
+    expect((await visit(redirector, "renamed")).status).toBe(404);
+    await patchLink(link.id, { key: "renamed" });
+    expect((await answerOf(redirector, "fresh", statusIs(404))).status).toBe(404);
+    expect((await answerOf(redirector, "renamed", statusIs(302))).headers.get("location")).toBe("https://example.com/after");
+
+    await patchLink(link.id, { archived: true });
+    expect((await answerOf(redirector, "renamed", statusIs(404))).status).toBe(404);
+    await patchLink(link.id, { archived: false });
+    expect((await answerOf(redirector, "renamed", statusIs(302))).status).toBe(302);
+
+    expect((await api("DELETE", `/api/v1/links/${link.id}`)).status).toBe(204);
+    expect((await answerOf(redirector, "renamed", statusIs(404))).status).toBe(404);
+  });
+
+  test("multi-core mode (REDIRECTOR_WORKERS=2) serves redirects and stops cleanly", async () => {
+    const link = await createLink({ url: "https://example.com/multi", key: "multi" });
+    const redirector = await startRedirector(port, redirectorEnv({ REDIRECTOR_WORKERS: "2" }));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => visit(redirector, "multi")));
+    expect(responses.map((r) => r.headers.get("location"))).toEqual(Array(10).fill("https://example.com/multi"));
+    expect(await redirector.stop()).toBe(0);
+    const output = redirector.output();
+    expect(output.match(/"msg":"redirector listening"/g)).toHaveLength(2);
+    expect(output.match(/"msg":"redirector stopped"/g)).toHaveLength(2);
+    expect(await clicksOf(link.id)).toBe(10);
+  });
+});
+
+describe("redirector configuration", () => {
+  test.each([
+    ["REDIRECTOR_WORKERS", { REDIRECTOR_WORKERS: "zero" }],
+    ["REDIRECTOR_PORT", { REDIRECTOR_PORT: "70000" }],
+    ["REDIS_URL", { REDIS_URL: "http://127.0.0.1:6379" }],
+    ["SIGNPOST_SECRET", { SIGNPOST_SECRET: "short" }],
+  ])("`npm run start:redirector` with a bad %s exits non-zero naming it", async (variable, env) => {
+    const { exited, output } = spawnRedirector({ SIGNPOST_SECRET: TEST_SECRET, ORIGIN_URL: "http://127.0.0.1:9", ...env }, "npm");
+    expect(await exited).not.toBe(0);
+    expect(output()).toContain(`${variable}:`);
+  });
+});

@@ -1,0 +1,66 @@
+/** Starts the standalone Node redirector (src/hosts/node) as a child process, as `npm run start:redirector` does. */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = path.join("src", "hosts", "node", "main.ts");
+/** Redis-backed tests run when REDIS_URL is set (CI: redis://127.0.0.1:6379). */
+export const REDIS_URL = process.env.REDIS_URL;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Redirector {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output(): string;
+  /** SIGTERM and the exit code (SIGKILL after 20 s). */
+  stop(): Promise<number | null>;
+}
+
+export function spawnRedirector(env: Record<string, string>, command: "node" | "npm" = "node") {
+  const fullEnv: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
+  const [file, args] = command === "node" ? [process.execPath, ["--import", "tsx", MAIN]] : ["npm", ["run", "--silent", "start:redirector"]];
+  const child: ChildProcess = spawn(file, args, { cwd: root, env: fullEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+export const running = new Set<Redirector>();
+
+export async function startRedirector(port: number, env: Record<string, string>): Promise<Redirector> {
+  const url = `http://localhost:${port}`;
+  const { child, exited, output } = spawnRedirector({ REDIRECTOR_PORT: String(port), ...env });
+  const redirector: Redirector = {
+    url,
+    child,
+    exited,
+    output,
+    stop: async () => {
+      running.delete(redirector);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  running.add(redirector);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redirector exited with ${child.exitCode}:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/robots.txt`)).status === 200) return redirector;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  await redirector.stop();
+  throw new Error(`redirector did not answer:\n${output()}`);
+}
+
