@@ -180,7 +180,8 @@ async function load(name, options, pid, slugs) {
   if (slugs) {
     log(`${name}: filling the cache with ${slugs.length} links`);
     let index = 0;
-    const { duration: _duration, ...untimed } = options;
+    const untimed = { ...options };
+    delete untimed.duration; // `amount` instead: every hot slug exactly once
     const fill = await run({ ...untimed, amount: slugs.length, requests: [{ setupRequest: (request) => ({ ...options.requests[0].setupRequest(request), path: `/${slugs[index++ % slugs.length]}` }) }] });
     sent += redirectsIn(fill);
   }

@@ -20,7 +20,7 @@ function get(url: string, host: string): Promise<{ status: number; location: str
 
 describe("short domain served through a proxy's Host header", () => {
   let app: RunningApp;
-  let dataDir: { remove(): void };
+  let dataDir: ReturnType<typeof clonePglite>;
 
   beforeAll(async () => {
     const port = await freePort();
