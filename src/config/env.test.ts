@@ -312,7 +312,16 @@ describe("parseRedirectorConfig (standalone Node redirector)", () => {
       port: 3001,
       workers: 1,
       redisUrl: undefined,
+      clickBuffer: 200_000,
+      shutdownSeconds: 120,
     });
+  });
+
+  test("REDIRECTOR_CLICK_BUFFER and REDIRECTOR_SHUTDOWN_SECONDS are bounded whole numbers", () => {
+    const config = parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_CLICK_BUFFER: "5000", REDIRECTOR_SHUTDOWN_SECONDS: "30" });
+    expect([config.clickBuffer, config.shutdownSeconds]).toEqual([5000, 30]);
+    expect(variables(configErrorOf(() => parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_CLICK_BUFFER: "10" })))).toEqual(["REDIRECTOR_CLICK_BUFFER"]);
+    expect(variables(configErrorOf(() => parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_SHUTDOWN_SECONDS: "0" })))).toEqual(["REDIRECTOR_SHUTDOWN_SECONDS"]);
   });
 
   test("REDIRECTOR_PORT is a port number", () => {

@@ -126,6 +126,10 @@ const redirectorSchema = edgeSchema.extend({
     .default(1),
   /** When set, the redirector subscribes to link-change events and evicts its cache at once. */
   REDIS_URL: redisUrl.optional(),
+  /** Clicks a redirector process may hold while the origin catches up (about 0.5 KB each). */
+  REDIRECTOR_CLICK_BUFFER: z.coerce.number().int().min(100).max(5_000_000).default(200_000),
+  /** How long a graceful shutdown may take to flush buffered clicks before the process gives up. */
+  REDIRECTOR_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
 });
 
 export type EdgeConfig = ReturnType<typeof finishEdge>;
@@ -171,6 +175,8 @@ function finishRedirector(raw: z.infer<typeof redirectorSchema>) {
     port: raw.REDIRECTOR_PORT,
     workers: raw.REDIRECTOR_WORKERS,
     redisUrl: raw.REDIS_URL,
+    clickBuffer: raw.REDIRECTOR_CLICK_BUFFER,
+    shutdownSeconds: raw.REDIRECTOR_SHUTDOWN_SECONDS,
   };
 }
 
@@ -245,5 +251,7 @@ function readEnv(): Env {
     REDIS_URL: process.env.REDIS_URL,
     REDIRECTOR_PORT: process.env.REDIRECTOR_PORT,
     REDIRECTOR_WORKERS: process.env.REDIRECTOR_WORKERS,
+    REDIRECTOR_CLICK_BUFFER: process.env.REDIRECTOR_CLICK_BUFFER,
+    REDIRECTOR_SHUTDOWN_SECONDS: process.env.REDIRECTOR_SHUTDOWN_SECONDS,
   };
 }

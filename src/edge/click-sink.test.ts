@@ -306,3 +306,24 @@ describe("bounded buffer", () => {
     expect(sink.stats()).toEqual({ buffered: 0, dropped: 1, sent: 0 });
   });
 });
+
+describe("post concurrency", () => {
+  test("with every post slot busy, waiting clicks coalesce into one batch instead of many", async () => {
+    let answer!: (status: number) => void;
+    const origin = fakeOrigin([new Promise<number>((resolve) => (answer = resolve))]);
+    const sink = createBatchingClickSink(origin.client(), { maxConcurrent: 1, maxDelayMs: 1 });
+    const first = sink.record(click(1)); // posted alone, then held by the origin
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const rest = [click(2), click(3), click(4)];
+    const later: Promise<void>[] = [];
+    for (const event of rest) {
+      later.push(sink.record(event));
+      await new Promise((resolve) => setTimeout(resolve, 10)); // well past maxDelayMs each time
+    }
+    expect(origin.received).toHaveLength(1);
+    answer(202);
+    await Promise.all([first, ...later]);
+    expect(origin.batches()).toEqual([[expect.any(String)], rest.map((e) => e.id)]);
+    expect(sink.stats()).toEqual({ buffered: 0, dropped: 0, sent: 4 });
+  });
+});

@@ -13,6 +13,8 @@ export interface BatchingOptions {
   maxBatch?: number;
   /** Or after this long, whichever comes first. */
   maxDelayMs?: number;
+  /** Posts in flight at once; further batches wait (and the open one grows). Default 4. */
+  maxConcurrent?: number;
   /** Attempts per batch, with exponential backoff between them. */
   attempts?: number;
   /**
@@ -32,7 +34,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function createBatchingClickSink(origin: OriginClient, options: BatchingOptions = {}): ClickSink {
   // The origin takes at most 500 clicks per batch (clickBatchSchema).
-  const maxBatch = Math.min(options.maxBatch ?? 100, 500);
+  const maxBatch = Math.min(options.maxBatch ?? 500, 500);
+  const maxConcurrent = options.maxConcurrent ?? 4;
   const maxDelayMs = options.maxDelayMs ?? 25;
   const attempts = options.attempts ?? 4;
   const maxBuffered = options.maxBuffered ?? 10_000;
@@ -69,20 +72,47 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
   interface Batch {
     events: ClickEvent[];
     done: Promise<void>;
+    /** Its delay has passed; it goes out as soon as a post slot is free. */
+    due: boolean;
     close: () => void;
   }
   let open: Batch | null = null;
+  // Closed batches wait here while `maxConcurrent` posts are in flight; meanwhile the open batch
+  // keeps filling, so under load batches grow to maxBatch instead of multiplying.
+  const ready: { events: ClickEvent[]; finish: () => void }[] = [];
+  let inFlight = 0;
+
+  function pump(): void {
+    while (inFlight < maxConcurrent && ready.length > 0) {
+      const next = ready.shift()!;
+      inFlight++;
+      void post(next.events).finally(() => {
+        inFlight--;
+        counts.buffered -= next.events.length;
+        next.finish();
+        if (open?.due) open.close();
+        pump();
+      });
+    }
+  }
 
   function openBatch(): Batch {
-    let release!: () => void;
-    const closed = new Promise<void>((resolve) => (release = resolve));
+    let finish!: () => void;
     const batch: Batch = {
       events: [],
-      done: closed.then(() => post(batch.events)).finally(() => (counts.buffered -= batch.events.length)),
+      done: new Promise<void>((resolve) => (finish = resolve)),
+      due: false,
       close: () => {
         clearTimeout(timer);
-        if (open === batch) open = null;
-        release();
+        if (open !== batch) return;
+        // All post slots busy and room left: keep filling; the next finished post sends it.
+        if (inFlight >= maxConcurrent && batch.events.length < maxBatch) {
+          batch.due = true;
+          return;
+        }
+        open = null;
+        ready.push({ events: batch.events, finish });
+        pump();
       },
     };
     const timer = setTimeout(batch.close, maxDelayMs);

@@ -8,6 +8,8 @@ import { createOriginClient } from "./origin-client";
 import { createOriginGates } from "./origin-gates";
 
 export interface HostHooks {
+  /** Clicks held while the origin catches up (default 10,000: an isolate's share of memory). */
+  clickBuffer?: number;
   /** The client address when the host knows it (the Node redirector's socket); used only without TRUSTED_IP_HEADER. */
   remoteAddress?(request: Request): string | null;
 }
@@ -22,6 +24,7 @@ export function createEdgeAppFromConfig(config: EdgeConfig, hooks: HostHooks = {
   const origin = createOriginClient({ originUrl: config.originUrl, secret: config.secret });
   const links = createCachedLinkStore(createOriginLinkStore(origin));
   const clicks = createBatchingClickSink(origin, {
+    maxBuffered: hooks.clickBuffer,
     onDrop: (events, error) => console.error(JSON.stringify({ level: "error", msg: "clicks dropped", count: events.length, error: String(error) })),
   });
   const app = createEdgeApp({

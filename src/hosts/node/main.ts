@@ -9,7 +9,6 @@ import { ConfigError, redirectorConfig, type RedirectorConfig } from "@/config/e
 import { log, startRedirector } from "./redirector";
 
 /** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
-const SHUTDOWN_TIMEOUT_MS = 15_000;
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
 function loadConfig(): RedirectorConfig {
@@ -41,9 +40,9 @@ async function runWorker(config: RedirectorConfig): Promise<void> {
     stopping = true;
     log("info", "redirector shutting down", { signal });
     setTimeout(() => {
-      log("error", "graceful shutdown timed out; exiting", { timeoutMs: SHUTDOWN_TIMEOUT_MS });
+      log("error", "graceful shutdown timed out; exiting", { timeoutSeconds: config.shutdownSeconds });
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
+    }, config.shutdownSeconds * 1000).unref();
     redirector.close().then(
       () => process.exit(0),
       (error) => {

@@ -31,7 +31,10 @@ function plainAddress(address: string | undefined): string | null {
 export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
   const remoteAddresses = new WeakMap<Request, string | null>();
   // Wired exactly like every other host; the socket's address stands in when TRUSTED_IP_HEADER is unset.
-  const { app, links: cache, clicks } = createEdgeAppFromConfig(config, { remoteAddress: (request) => remoteAddresses.get(request) ?? null });
+  const { app, links: cache, clicks } = createEdgeAppFromConfig(config, {
+    remoteAddress: (request) => remoteAddresses.get(request) ?? null,
+    clickBuffer: config.clickBuffer,
+  });
   const shortHosts = new Set(config.shortDomains);
 
   // Background work the app hands over (click batches, cache refreshes), awaited on shutdown.
