@@ -170,12 +170,12 @@ export function createEdgeApp(deps: EdgeDeps) {
     const facts = await timed(c, "facts", () => options.facts(c.req.raw));
     const cookies = parseCookies(c.req.header("cookie") ?? null);
     const now = new Date();
-    const visitor = link ? await visitorId(options.secret, now, facts.ip, facts.userAgent, link.workspaceId) : null;
+    const visitor = link ? visitorId(options.secret, now, facts.ip, facts.userAgent, link.workspaceId) : null;
     const stickyText = link ? cookies.get(variantCookieName(link.id)) : undefined;
     const context = {
       passwordVerified: link?.passwordHash ? await verifyPasswordPass(options.secret, link.id, link.passwordHash, cookies.get(passwordCookieName(link.id)), now.getTime()) : false,
       clicksExhausted: false,
-      variantRoll: link && visitor ? await variantRoll(visitor, link.id) : 0,
+      variantRoll: link && visitor && link.variants.length > 0 ? variantRoll(visitor, link.id) : 0,
       stickyVariant: stickyText && /^\d{1,2}$/.test(stickyText) ? Number(stickyText) : null,
     };
     let decision = await timed(c, "decide", () => decide(link, facts, now, context), (d) => d.reason);
