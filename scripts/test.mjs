@@ -23,7 +23,7 @@ let skipped = 0;
 try {
   const json = JSON.parse(readFileSync(report, "utf8"));
   passed = json.numPassedTests;
-  failed = json.numFailedTests + (json.numFailedTestSuites ?? 0) - countFailedSuitesWithFailedTests(json);
+  failed = json.numFailedTests + countFilesThatFailedWithoutATest(json);
   skipped = json.numPendingTests + json.numTodoTests;
 } catch {
   // No report: Vitest failed before running anything.
@@ -31,10 +31,10 @@ try {
 }
 rmSync(dir, { recursive: true, force: true });
 
-// A suite that failed to load (syntax error, failing beforeAll) has no failed tests of its own:
+// A file that failed to load (syntax error, failing beforeAll) has no failed tests of its own:
 // count it once so the closing line never says "0 failed" for a broken run.
-function countFailedSuitesWithFailedTests(json) {
-  return json.testResults.filter((suite) => suite.status === "failed" && suite.assertionResults.some((t) => t.status === "failed")).length;
+function countFilesThatFailedWithoutATest(json) {
+  return json.testResults.filter((file) => file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed")).length;
 }
 
 if (result.status !== 0 && failed === 0) failed = 1;
