@@ -8,9 +8,8 @@ import { DELETE as bulkDelete, PATCH as bulkPatch, POST as bulkCreate } from "@/
 import { POST as createRoute } from "@/app/api/v1/links/route";
 import type { LinkView } from "@/core/link";
 import { link, tag } from "@/server/db/schema";
-import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
-import { apiRequest, expectApiError, expectJson, openTestDatabase, PASSWORD } from "../support/integration-helpers";
+import { apiRequest, expectApiError, expectJson, openWithOwner } from "../support/integration-helpers";
 
 type Created = { data: LinkView[] };
 
@@ -20,9 +19,7 @@ describe.each(backends())("bulk links on %s", (backend) => {
   let serial = 0;
 
   beforeAll(async () => {
-    testDb = await openTestDatabase(backend);
-    const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
-    owner = { workspaceId: setup.workspace.id, key: setup.apiKey.key };
+    ({ testDb, owner } = await openWithOwner(backend));
   });
   afterAll(async () => {
     await testDb?.dispose();

@@ -11,9 +11,8 @@ import { POST as createRoute } from "@/app/api/v1/links/route";
 import { POST as createTagRoute } from "@/app/api/v1/tags/route";
 import type { LinkView } from "@/core/link";
 import { link, linkTag, tag } from "@/server/db/schema";
-import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
-import { apiRequest, expectApiError, expectJson, openTestDatabase, PASSWORD, routeParams } from "../support/integration-helpers";
+import { apiRequest, expectApiError, expectJson, routeParams, openWithOwner } from "../support/integration-helpers";
 
 const PARALLEL = 10;
 
@@ -22,9 +21,7 @@ describe.each(backends())("concurrent link writes on %s", (backend) => {
   let owner: { workspaceId: string; key: string };
 
   beforeAll(async () => {
-    testDb = await openTestDatabase(backend);
-    const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
-    owner = { workspaceId: setup.workspace.id, key: setup.apiKey.key };
+    ({ testDb, owner } = await openWithOwner(backend));
   });
   afterAll(async () => {
     await testDb?.dispose();

@@ -16,7 +16,6 @@ import { verifyLinkPassword } from "@/core/link-password";
 import { SCOPES } from "@/core/scopes";
 import { recordClicks } from "@/server/clicks/ingest";
 import { click, domain, link, linkTag, tag } from "@/server/db/schema";
-import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
 import {
   apiRequest,
@@ -24,11 +23,10 @@ import {
   createWorkspaceWithKey,
   expectApiError,
   expectJson,
-  openTestDatabase,
-  PASSWORD,
   routeParams,
   sleep,
   type ExtraWorkspace,
+  openWithOwner,
 } from "../support/integration-helpers";
 
 type Availability = { key: string; domain: string; available: boolean; reason: "taken" | "reserved" | "invalid" | null };
@@ -40,9 +38,7 @@ describe.each(backends())("links CRUD on %s", (backend) => {
   let serial = 0;
 
   beforeAll(async () => {
-    testDb = await openTestDatabase(backend);
-    const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
-    owner = { userId: setup.user.id, workspaceId: setup.workspace.id, key: setup.apiKey.key };
+    ({ testDb, owner } = await openWithOwner(backend));
     other = await createWorkspaceWithKey("Globex", SCOPES);
   });
   afterAll(async () => {

@@ -13,9 +13,8 @@ import { CONDITION_TYPES, type Condition } from "@/core/rules";
 import type { LinkView } from "@/core/link";
 import { LINK_PASSWORD_ITERATIONS, verifyLinkPassword } from "@/core/link-password";
 import { link, linkTag, tag } from "@/server/db/schema";
-import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
-import { apiRequest, expectApiError, expectJson, openTestDatabase, PASSWORD, routeParams } from "../support/integration-helpers";
+import { apiRequest, expectApiError, expectJson, routeParams, openWithOwner } from "../support/integration-helpers";
 
 /** One rule per condition kind, as sent (some values are normalised by the schema). */
 const RULES_SENT: { name: string; conditions: Condition[]; url: string }[] = [
@@ -61,9 +60,7 @@ describe.each(backends())("link model on %s", (backend) => {
   let owner: { workspaceId: string; key: string };
 
   beforeAll(async () => {
-    testDb = await openTestDatabase(backend);
-    const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
-    owner = { workspaceId: setup.workspace.id, key: setup.apiKey.key };
+    ({ testDb, owner } = await openWithOwner(backend));
   });
   afterAll(async () => {
     await testDb?.dispose();

@@ -10,17 +10,15 @@ import { POST } from "@/app/api/v1/links/route";
 import { SCOPES } from "@/core/scopes";
 import { apikey, domain, link } from "@/server/db/schema";
 import type { LinkView } from "@/core/link";
-import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
 import {
   apiRequest,
-  openTestDatabase,
   createKey,
   createWorkspaceWithKey,
   expectApiError,
-  PASSWORD,
   routeParams,
   type ExtraWorkspace,
+  openWithOwner,
 } from "../support/integration-helpers";
 
 const GENERATED_KEY = /^[abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789]{7}$/;
@@ -33,9 +31,7 @@ describe.each(backends())("links API on %s", (backend) => {
   let other: ExtraWorkspace;
 
   beforeAll(async () => {
-    testDb = await openTestDatabase(backend);
-    const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
-    owner = { userId: setup.user.id, workspaceId: setup.workspace.id, key: setup.apiKey.key };
+    ({ testDb, owner } = await openWithOwner(backend));
     other = await createWorkspaceWithKey("Globex", SCOPES);
   });
   afterAll(async () => {

@@ -13,7 +13,6 @@ import { GET as listTagsRoute, POST as createTagRoute } from "@/app/api/v1/tags/
 import type { LinkView, TagView } from "@/core/link";
 import { SCOPES } from "@/core/scopes";
 import { link, linkTag, tag } from "@/server/db/schema";
-import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
 import {
   apiRequest,
@@ -21,11 +20,10 @@ import {
   createWorkspaceWithKey,
   expectApiError,
   expectJson,
-  openTestDatabase,
-  PASSWORD,
   routeParams,
   sleep,
   type ExtraWorkspace,
+  openWithOwner,
 } from "../support/integration-helpers";
 
 describe.each(backends())("tags API on %s", (backend) => {
@@ -35,9 +33,7 @@ describe.each(backends())("tags API on %s", (backend) => {
   let serial = 0;
 
   beforeAll(async () => {
-    testDb = await openTestDatabase(backend);
-    const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
-    owner = { userId: setup.user.id, workspaceId: setup.workspace.id, key: setup.apiKey.key };
+    ({ testDb, owner } = await openWithOwner(backend));
     other = await createWorkspaceWithKey("Globex", SCOPES);
   });
   afterAll(async () => {

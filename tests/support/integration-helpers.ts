@@ -9,6 +9,7 @@ import { signRequest } from "@/core/protocol";
 import { scopesToPermissions, type Scope } from "@/core/scopes";
 import { serverConfig } from "@/config/env";
 import { getAuth } from "@/server/auth/auth";
+import { runFirstSetup } from "@/server/setup/service";
 import { freshDatabase, type Backend, type TestDatabase } from "./databases";
 
 /**
@@ -29,6 +30,20 @@ export const BASE_URL = "http://localhost:3000";
 
 /** A strong enough password for Better Auth (min 10). */
 export const PASSWORD = "correct horse battery staple";
+
+/** The owner of the first workspace, as first-run setup makes them, with its all-scope key. */
+export interface Owner {
+  userId: string;
+  workspaceId: string;
+  key: string;
+}
+
+/** A fresh database on `backend` and the first workspace made in it by first-run setup. */
+export async function openWithOwner(backend: Backend): Promise<{ testDb: TestDatabase; owner: Owner }> {
+  const testDb = await openTestDatabase(backend);
+  const setup = await runFirstSetup({ name: "Ada", email: "ada@example.com", password: PASSWORD, workspace: "Acme" });
+  return { testDb, owner: { userId: setup.user.id, workspaceId: setup.workspace.id, key: setup.apiKey.key } };
+}
 
 export interface RequestOptions {
   method?: string;
