@@ -3,6 +3,7 @@ import { chooseVariant, decide, emitsClick, finalLocation, type Decision, type D
 import { COUNTED_REASONS, type EdgeLink } from "./link";
 import type { RequestFacts } from "./match-rules";
 import type { RoutingRule } from "./rules";
+import { plainEdgeLink } from "../../tests/support/edge-link";
 
 const NOW = new Date("2030-06-15T12:00:00.000Z");
 const ms = (offset: number) => new Date(NOW.getTime() + offset).toISOString();
@@ -16,33 +17,7 @@ const VARIANT_B = "https://b.example.com/";
 
 /** A complete, plain link: enabled, no expiry, no password, no rules or variants, 302. */
 function link(overrides: Partial<EdgeLink> = {}): EdgeLink {
-  return {
-    id: "lnk_1",
-    workspaceId: "ws_1",
-    domain: "sgn.st",
-    key: "abc",
-    url: DEST,
-    version: 1,
-    createdAt: "2030-01-01T00:00:00.000Z",
-    title: null,
-    description: null,
-    image: null,
-    archived: false,
-    disabled: false,
-    expiresAt: null,
-    expiredUrl: null,
-    maxClicks: null,
-    passwordHash: null,
-    forwardQuery: false,
-    utm: null,
-    cloaked: false,
-    redirectStatus: 302,
-    botBehavior: "preview",
-    rules: [],
-    variants: [],
-    variantsEndAt: null,
-    ...overrides,
-  };
+  return plainEdgeLink({ domain: "sgn.st", url: DEST, createdAt: "2030-01-01T00:00:00.000Z", ...overrides });
 }
 
 /** A desktop Chrome visitor: no geo, not a bot, empty query. */

@@ -9,6 +9,7 @@ import { createCachedLinkStore } from "./link-cache";
 import { createOriginLinkStore } from "./link-store";
 import { createOriginClient } from "./origin-client";
 import { createOriginGates } from "./origin-gates";
+import { plainEdgeLink } from "../../tests/support/edge-link";
 
 const SECRET = "edge-app-test-secret-0123456789abcdef";
 const ORIGIN_URL = "http://origin.test:4000";
@@ -36,33 +37,7 @@ let nextId = 0;
 /** A complete EdgeLink (every field of edgeLinkSchema); `key` and `id` are unique unless given. */
 function edgeLink(overrides: Partial<EdgeLink> = {}): EdgeLink {
   nextId++;
-  return {
-    id: `lnk_${nextId}`,
-    workspaceId: "ws_1",
-    domain: "sgn.test",
-    key: `k${nextId}`,
-    url: "https://example.com/landing",
-    version: 1,
-    createdAt: "2024-03-05T12:00:00.000Z",
-    title: null,
-    description: null,
-    image: null,
-    archived: false,
-    disabled: false,
-    expiresAt: null,
-    expiredUrl: null,
-    maxClicks: null,
-    passwordHash: null,
-    forwardQuery: false,
-    utm: null,
-    cloaked: false,
-    redirectStatus: 302,
-    botBehavior: "redirect",
-    rules: [],
-    variants: [],
-    variantsEndAt: null,
-    ...overrides,
-  };
+  return plainEdgeLink({ id: `lnk_${nextId}`, key: `k${nextId}`, botBehavior: "redirect", ...overrides });
 }
 
 interface Received {
