@@ -9,6 +9,23 @@ const alias = {
 // A fixed secret for tests; real instances get theirs from the environment or the data folder.
 const env = { SIGNPOST_SECRET: "test-secret-0123456789abcdef0123456789abcdef", NODE_ENV: "test" as const };
 
+/** Tests that start the built app on free ports: one shared `next build` (globalSetup), one file at a time. */
+function builtAppProject(name: string, include: string[]) {
+  return {
+    resolve: { alias },
+    test: {
+      name,
+      environment: "node" as const,
+      include,
+      env,
+      globalSetup: ["tests/support/build-once.ts"],
+      testTimeout: 120_000,
+      hookTimeout: 300_000,
+      fileParallelism: false,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -34,48 +51,12 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      {
-        // The built app, started on free ports: one shared `next build` (globalSetup).
-        resolve: { alias },
-        test: {
-          name: "e2e",
-          environment: "node",
-          include: ["tests/e2e/**/*.test.ts", "tests/contract/next.test.ts"],
-          env,
-          globalSetup: ["tests/support/build-once.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          fileParallelism: false,
-        },
-      },
-      {
-        // The Cloudflare Worker host, bundled and run in workerd (Miniflare) against the built app.
-        resolve: { alias },
-        test: {
-          name: "workers",
-          environment: "node",
-          include: ["tests/workers/**/*.test.ts", "tests/contract/worker.test.ts"],
-          env,
-          globalSetup: ["tests/support/build-once.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          fileParallelism: false,
-        },
-      },
-      {
-        // The standalone Node redirector (src/hosts/node) as a child process, against the built app as origin.
-        resolve: { alias },
-        test: {
-          name: "hosts",
-          environment: "node",
-          include: ["tests/hosts/**/*.test.ts", "tests/contract/redirector.test.ts"],
-          env,
-          globalSetup: ["tests/support/build-once.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          fileParallelism: false,
-        },
-      },
+      // The built app, started on free ports: one shared `next build` (globalSetup).
+      builtAppProject("e2e", ["tests/e2e/**/*.test.ts", "tests/contract/next.test.ts"]),
+      // The Cloudflare Worker host, bundled and run in workerd (Miniflare) against the built app.
+      builtAppProject("workers", ["tests/workers/**/*.test.ts", "tests/contract/worker.test.ts"]),
+      // The standalone Node redirector (src/hosts/node) as a child process, against the built app as origin.
+      builtAppProject("hosts", ["tests/hosts/**/*.test.ts", "tests/contract/redirector.test.ts"]),
       {
         // next-runtime-audit (tools/runtime-audit): fixture projects and Signpost itself, through the bin.
         test: { name: "audit", environment: "node", include: ["tools/runtime-audit/**/*.test.ts"], testTimeout: 120_000 },

@@ -4,6 +4,7 @@ import { COUNTED_REASONS, type EdgeLink } from "./link";
 import type { RequestFacts } from "./match-rules";
 import type { RoutingRule } from "./rules";
 import { plainEdgeLink } from "../../tests/support/edge-link";
+import { plainFacts } from "../../tests/support/request-facts";
 
 const NOW = new Date("2030-06-15T12:00:00.000Z");
 const ms = (offset: number) => new Date(NOW.getTime() + offset).toISOString();
@@ -22,22 +23,14 @@ function link(overrides: Partial<EdgeLink> = {}): EdgeLink {
 
 /** A desktop Chrome visitor: no geo, not a bot, empty query. */
 function facts(overrides: Partial<RequestFacts> = {}): RequestFacts {
-  return {
-    method: "GET",
-    query: new URLSearchParams(),
-    country: null,
-    region: null,
-    city: null,
-    device: "desktop",
+  return plainFacts({
     os: "Windows",
     browser: "Chrome",
     languages: ["en-us", "en"],
     ip: "203.0.113.7",
-    isBot: false,
-    referrerHost: null,
     userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
     ...overrides,
-  };
+  });
 }
 
 function context(overrides: Partial<DecisionContext> = {}): DecisionContext {

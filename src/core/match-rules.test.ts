@@ -1,28 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { conditionMatches, firstMatchingRule, ipInBlock, parseIp, type RequestFacts } from "./match-rules";
 import { conditionSchema, routingRuleSchema, type Condition, type RoutingRule } from "./rules";
+import { plainFacts } from "../../tests/support/request-facts";
 
 const NOW = new Date("2030-06-15T12:00:00.000Z");
 
 /** Facts of a plain desktop visitor with nothing known; override what a test needs. */
-function facts(overrides: Partial<RequestFacts> = {}): RequestFacts {
-  return {
-    method: "GET",
-    query: new URLSearchParams(),
-    country: null,
-    region: null,
-    city: null,
-    device: "desktop",
-    os: null,
-    browser: null,
-    languages: [],
-    ip: null,
-    isBot: false,
-    referrerHost: null,
-    userAgent: null,
-    ...overrides,
-  };
-}
+const facts = plainFacts;
 
 /** A condition exactly as a rule author would write it, normalised by the shared schema. */
 const condition = (input: Record<string, unknown>): Condition => conditionSchema.parse(input);

@@ -1,6 +1,6 @@
 import { hmac } from "@noble/hashes/hmac";
 import { sha256 } from "@noble/hashes/sha2";
-import { hmacHex } from "@/core/keys";
+import { hmacHex, toHex } from "@/core/keys";
 
 /*
  * These run on every redirect, so they hash synchronously in plain JS (@noble/hashes): a Web Crypto
@@ -9,12 +9,6 @@ import { hmacHex } from "@/core/keys";
  */
 const encoder = new TextEncoder();
 const dayKeys = new Map<string, Uint8Array>();
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
-  return out;
-}
 
 function dayKey(secret: string, day: string): Uint8Array {
   const id = `${day}\n${secret}`;
