@@ -149,6 +149,11 @@ export const clickEventSchema = z.object({
   reason: z.string().max(30).nullable().default(null),
   ruleIndex: z.number().int().min(0).max(100).nullable().default(null),
   variantIndex: z.number().int().min(0).max(100).nullable().default(null),
+  /**
+   * The visitor's network (anonymizeIp: IPv4 /24, IPv6 /48), sent only when the edge had no country
+   * header, for the origin's GeoIP lookup at ingest. Never the full address; dropped at ingest.
+   */
+  ipNetwork: z.string().max(45).nullable().default(null),
 });
 
 /** Reasons that are a person reaching a destination: only these count in a link's `clicks`. */

@@ -152,3 +152,16 @@ export function ipInBlock(ip: string, block: string): boolean {
   }
   return true;
 }
+
+/**
+ * The visitor's network, not the visitor: an IPv4 address with its last octet zeroed (/24), an
+ * IPv6 address cut to its first 48 bits, the way analytics tools anonymise addresses. Precise
+ * enough for a country lookup, which is all the origin uses it for. Null for anything unparsable.
+ */
+export function anonymizeIp(ip: string): string | null {
+  const bytes = parseIp(ip);
+  if (!bytes) return null;
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.0`;
+  const group = (i: number) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16);
+  return `${group(0)}:${group(2)}:${group(4)}::`;
+}

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { decide, type Decision } from "@/core/decide";
 import { COUNTED_REASONS, type EdgeLink } from "@/core/link";
 import { verifyLinkPassword } from "@/core/link-password";
-import type { RequestFacts } from "@/core/match-rules";
+import { anonymizeIp, type RequestFacts } from "@/core/match-rules";
 import { requestIdFrom } from "@/core/request-id";
 import { SLUG_PATTERN } from "@/core/slug";
 import type { ClickSink } from "./click-sink";
@@ -285,5 +285,7 @@ function clickEvent(link: EdgeLink, facts: RequestFacts, decision: Decision, vis
     reason: decision.reason,
     ruleIndex: "rule" in decision ? (decision.rule ?? null) : null,
     variantIndex: "variant" in decision ? (decision.variant ?? null) : null,
+    // Only for the origin's GeoIP lookup when no geo header said where the visitor is; never the address.
+    ipNetwork: facts.country === null && facts.ip ? anonymizeIp(facts.ip) : null,
   };
 }

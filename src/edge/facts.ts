@@ -195,7 +195,7 @@ const BROWSER_FAMILIES: Record<string, string> = {
   iemobile: "IE",
 };
 
-function parseUserAgent(userAgent: string | null): { device: Device; os: string | null; browser: string | null } {
+export function parseUserAgent(userAgent: string | null): { device: Device; os: string | null; browser: string | null } {
   // Never hand ua-parser an empty string: it would fall back to the runtime's own navigator.
   if (!userAgent) return { device: "desktop", os: null, browser: null };
   try {

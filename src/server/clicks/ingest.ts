@@ -1,8 +1,9 @@
 import "server-only";
 import { inArray, sql } from "drizzle-orm";
+import { CLICK_DIMENSIONS, TOTAL_DIMENSION, UNKNOWN_VALUE, type ClickDimension } from "@/core/analytics";
 import { COUNTED_REASONS, type ClickEvent } from "@/core/link";
-import { getDb } from "@/server/db/client";
-import { click, link } from "@/server/db/schema";
+import { getDb, type Db } from "@/server/db/client";
+import { click, clickRollupDay, clickRollupHour, clickVisitorHour, link } from "@/server/db/schema";
 
 export interface IngestResult {
   accepted: number;
@@ -10,27 +11,39 @@ export interface IngestResult {
   unknownLinks: number;
 }
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
 /**
- * Stores a batch of clicks and bumps each link's human click counter, in one transaction, so a
- * batch is either wholly recorded or not at all. Idempotent by click id: a batch re-sent after a
- * timeout changes nothing. Clicks for links deleted meanwhile are dropped and counted.
+ * Stores a batch of clicks with everything derived from them, in one transaction: the raw rows,
+ * each link's human counter and last click, the hourly and daily rollups, and the distinct
+ * visitors per hour. Idempotent by click id: only rows this call inserted feed the counters and
+ * rollups, so a batch delivered twice, or split and re-sent in another order, counts once.
+ * Clicks for links deleted meanwhile are dropped and counted. Producers on the origin enrich first
+ * (src/server/clicks/enrich.ts); tools and tests may leave the optional facts out.
+ *
+ * Locks are taken in one global order (links by id, then rollup and visitor rows by key) so
+ * concurrent batches from several workers cannot deadlock.
  */
-export async function recordClicks(events: ClickEvent[]): Promise<IngestResult> {
-  const db = await getDb();
-  return db.transaction(async (tx) => {
+export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork">[], db?: Db): Promise<IngestResult> {
+  if (events.length === 0) return { accepted: 0, duplicates: 0, unknownLinks: 0 };
+  const database = db ?? (await getDb());
+  return database.transaction(async (tx) => {
     const linkIds = [...new Set(events.map((e) => e.linkId))];
-    const known = await tx
-      .select({ id: link.id, workspaceId: link.workspaceId })
-      .from(link)
-      .where(inArray(link.id, linkIds));
+    const known = await tx.select({ id: link.id, workspaceId: link.workspaceId }).from(link).where(inArray(link.id, linkIds));
     const workspaceOf = new Map(known.map((row) => [row.id, row.workspaceId]));
-    // The workspace comes from our own table, never from the event.
-    const rows = events
-      .filter((e) => workspaceOf.has(e.linkId))
-      .map((e) => ({
+    // The workspace comes from our own table, never from the event. One row per id even if a
+    // producer repeated a click inside one batch.
+    const byId = new Map<string, typeof click.$inferInsert>();
+    for (const e of events) {
+      const workspaceId = workspaceOf.get(e.linkId);
+      if (!workspaceId || byId.has(e.id)) continue;
+      byId.set(e.id, {
         id: e.id,
         linkId: e.linkId,
-        workspaceId: workspaceOf.get(e.linkId)!,
+        workspaceId,
         clickedAt: new Date(e.at),
         url: e.url,
         isBot: e.isBot,
@@ -47,41 +60,138 @@ export async function recordClicks(events: ClickEvent[]): Promise<IngestResult> 
         reason: e.reason ?? null,
         ruleIndex: e.ruleIndex ?? null,
         variantIndex: e.variantIndex ?? null,
-      }));
-    const inserted = rows.length
-      ? await tx.insert(click).values(rows).onConflictDoNothing({ target: click.id }).returning({ linkId: click.linkId, clickedAt: click.clickedAt, isBot: click.isBot, reason: click.reason })
-      : [];
+      });
+    }
+    const rows = [...byId.values()];
+    const inserted = rows.length ? await tx.insert(click).values(rows).onConflictDoNothing({ target: click.id }).returning() : [];
 
-    const perLink = new Map<string, { n: number; last: Date }>();
-    for (const row of inserted) {
-      // People reaching a destination count; bots, password forms, expired pages do not.
-      if (row.isBot || (row.reason !== null && !(COUNTED_REASONS as readonly string[]).includes(row.reason))) continue;
-      const entry = perLink.get(row.linkId) ?? { n: 0, last: row.clickedAt };
-      entry.n += 1;
-      if (row.clickedAt > entry.last) entry.last = row.clickedAt;
-      perLink.set(row.linkId, entry);
+    const counted = inserted.filter((row) => !row.isBot && isCounted(row.reason));
+    if (counted.length > 0) await bumpLinkCounters(tx, counted);
+    const rolled = inserted.filter((row) => row.isBot || isCounted(row.reason));
+    if (rolled.length > 0) {
+      await upsertRollups(tx, "click_rollup_hour", rollupRows(rolled, HOUR_MS));
+      await upsertRollups(tx, "click_rollup_day", rollupRows(rolled, DAY_MS));
+      await insertVisitors(tx, rolled);
     }
-    if (perLink.size > 0) {
-      const ids = [...perLink.keys()].sort();
-      // Lock the links in one global order (by id) so concurrent batches cannot deadlock — "no key
-      // update", the lock an UPDATE takes, which the click rows' foreign-key checks do not block — then
-      // bump every counter in one statement: two round trips per batch, however many links.
-      await tx.execute(sql`select id from ${link} where id in ${ids} order by id for no key update`);
-      const values = sql.join(
-        ids.map((id) => sql`(${id}, ${perLink.get(id)!.n}::bigint, ${perLink.get(id)!.last.toISOString()}::timestamptz)`),
-        sql`, `,
-      );
-      await tx.execute(sql`
-        update ${link} set
-          clicks = ${link.clicks} + batch.n,
-          last_clicked_at = greatest(${link.lastClickedAt}, batch.last)
-        from (values ${values}) as batch(id, n, last)
-        where ${link.id} = batch.id`);
-    }
-    return {
-      accepted: inserted.length,
-      duplicates: rows.length - inserted.length,
-      unknownLinks: events.length - rows.length,
-    };
+    const unknownLinks = events.filter((e) => !workspaceOf.has(e.linkId)).length;
+    return { accepted: inserted.length, duplicates: events.length - unknownLinks - inserted.length, unknownLinks };
   });
+}
+
+/** People reaching a destination count; password forms, expired pages and the like do not. */
+function isCounted(reason: string | null): boolean {
+  return reason === null || (COUNTED_REASONS as readonly string[]).includes(reason);
+}
+
+type ClickRow = typeof click.$inferSelect;
+
+async function bumpLinkCounters(tx: Tx, rows: ClickRow[]): Promise<void> {
+  const perLink = new Map<string, { n: number; last: Date }>();
+  for (const row of rows) {
+    const entry = perLink.get(row.linkId) ?? { n: 0, last: row.clickedAt };
+    entry.n += 1;
+    if (row.clickedAt > entry.last) entry.last = row.clickedAt;
+    perLink.set(row.linkId, entry);
+  }
+  const ids = [...perLink.keys()].sort();
+  // "For no key update" is the lock an UPDATE takes, which the click rows' foreign-key checks do
+  // not block. Two round trips per batch, however many links.
+  await tx.execute(sql`select id from ${link} where id in ${ids} order by id for no key update`);
+  await tx.execute(sql`
+    update ${link} set
+      clicks = ${link.clicks} + batch.n,
+      last_clicked_at = greatest(${link.lastClickedAt}, batch.last)
+    from unnest(${sql.param(ids)}::text[], ${sql.param(ids.map((id) => perLink.get(id)!.n))}::bigint[], ${sql.param(ids.map((id) => perLink.get(id)!.last.toISOString()))}::timestamptz[]) as batch(id, n, last)
+    where ${link.id} = batch.id`);
+}
+
+/** The value a click has in a dimension; "" when unknown. */
+export function dimensionValue(row: Pick<ClickRow, "country" | "region" | "city" | "device" | "os" | "browser" | "referrer" | "language" | "ruleIndex" | "variantIndex">, dimension: ClickDimension): string {
+  switch (dimension) {
+    case "region":
+      // ISO 3166-2 style ("US-CA"): a bare region code means nothing without its country.
+      return row.region ? (row.country ? `${row.country}-${row.region}` : row.region) : UNKNOWN_VALUE;
+    case "rule":
+      return row.ruleIndex === null ? UNKNOWN_VALUE : String(row.ruleIndex);
+    case "variant":
+      return row.variantIndex === null ? UNKNOWN_VALUE : String(row.variantIndex);
+    default:
+      return row[dimension] ?? UNKNOWN_VALUE;
+  }
+}
+
+interface RollupRow {
+  workspaceId: string;
+  linkId: string;
+  bucket: number;
+  dimension: string;
+  value: string;
+  isBot: boolean;
+  clicks: number;
+}
+
+function rollupRows(rows: ClickRow[], bucketMs: number): RollupRow[] {
+  const merged = new Map<string, RollupRow>();
+  const add = (row: ClickRow, bucket: number, dimension: string, value: string) => {
+    const key = `${row.linkId}\u0000${bucket}\u0000${dimension}\u0000${value}\u0000${row.isBot}`;
+    const existing = merged.get(key);
+    if (existing) existing.clicks += 1;
+    else merged.set(key, { workspaceId: row.workspaceId, linkId: row.linkId, bucket, dimension, value, isBot: row.isBot, clicks: 1 });
+  };
+  for (const row of rows) {
+    const bucket = Math.floor(row.clickedAt.getTime() / bucketMs) * bucketMs;
+    add(row, bucket, TOTAL_DIMENSION, UNKNOWN_VALUE);
+    for (const dimension of CLICK_DIMENSIONS) add(row, bucket, dimension, dimensionValue(row, dimension));
+  }
+  // The primary key's order, so concurrent upserts take row locks in the same sequence.
+  return [...merged.values()].sort(
+    (a, b) =>
+      compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.dimension, b.dimension) || compare(a.value, b.value) || Number(a.isBot) - Number(b.isBot),
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function upsertRollups(tx: Tx, table: "click_rollup_hour" | "click_rollup_day", rows: RollupRow[]): Promise<void> {
+  const target = table === "click_rollup_hour" ? clickRollupHour : clickRollupDay;
+  // One statement with seven array parameters, however many rows: no parameter limit to hit.
+  await tx.execute(sql`
+    insert into ${target} (workspace_id, link_id, bucket, dimension, value, is_bot, clicks)
+    select * from unnest(
+      ${sql.param(rows.map((r) => r.workspaceId))}::text[],
+      ${sql.param(rows.map((r) => r.linkId))}::text[],
+      ${sql.param(rows.map((r) => new Date(r.bucket).toISOString()))}::timestamptz[],
+      ${sql.param(rows.map((r) => r.dimension))}::text[],
+      ${sql.param(rows.map((r) => r.value))}::text[],
+      ${sql.param(rows.map((r) => r.isBot))}::boolean[],
+      ${sql.param(rows.map((r) => r.clicks))}::bigint[])
+    on conflict (link_id, bucket, dimension, value, is_bot)
+    do update set clicks = ${target}.clicks + excluded.clicks`);
+}
+
+async function insertVisitors(tx: Tx, rows: ClickRow[]): Promise<void> {
+  const seen = new Map<string, { workspaceId: string; linkId: string; bucket: number; visitorId: string; isBot: boolean; variantIndex: number }>();
+  for (const row of rows) {
+    if (!row.visitorId) continue;
+    const bucket = Math.floor(row.clickedAt.getTime() / HOUR_MS) * HOUR_MS;
+    const variantIndex = row.variantIndex ?? -1;
+    const key = `${row.linkId}\u0000${bucket}\u0000${row.visitorId}\u0000${row.isBot}\u0000${variantIndex}`;
+    if (!seen.has(key)) seen.set(key, { workspaceId: row.workspaceId, linkId: row.linkId, bucket, visitorId: row.visitorId, isBot: row.isBot, variantIndex });
+  }
+  if (seen.size === 0) return;
+  const list = [...seen.values()].sort(
+    (a, b) => compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.visitorId, b.visitorId) || Number(a.isBot) - Number(b.isBot) || a.variantIndex - b.variantIndex,
+  );
+  await tx.execute(sql`
+    insert into ${clickVisitorHour} (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index)
+    select * from unnest(
+      ${sql.param(list.map((r) => r.workspaceId))}::text[],
+      ${sql.param(list.map((r) => r.linkId))}::text[],
+      ${sql.param(list.map((r) => new Date(r.bucket).toISOString()))}::timestamptz[],
+      ${sql.param(list.map((r) => r.visitorId))}::text[],
+      ${sql.param(list.map((r) => r.isBot))}::boolean[],
+      ${sql.param(list.map((r) => r.variantIndex))}::smallint[])
+    on conflict do nothing`);
 }

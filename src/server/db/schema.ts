@@ -266,7 +266,63 @@ export const click = pgTable(
     referrer: text("referrer"),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
-  (t) => [index("click_link_time_idx").on(t.linkId, t.clickedAt), index("click_workspace_time_idx").on(t.workspaceId, t.clickedAt)],
+  (t) => [
+    index("click_link_time_idx").on(t.linkId, t.clickedAt),
+    index("click_workspace_time_idx").on(t.workspaceId, t.clickedAt),
+    // Retention deletes by age; a BRIN index costs ingest almost nothing (rows arrive in time order).
+    index("click_clicked_at_brin").using("brin", t.clickedAt),
+  ],
+);
+
+/**
+ * Click rollups, maintained by the click store in the same transaction that inserts the raw rows
+ * (so a re-delivered batch, whose rows already exist, adds nothing). One row per link, bucket,
+ * dimension and value, humans and bots apart. Dimension "all" (value "") is the plain count; the
+ * others are CLICK_DIMENSIONS. An unknown value is "". Only visits that reached something are
+ * rolled up: humans with a counted reason, and bots (see src/server/clicks/rollup.ts).
+ */
+const rollupColumns = () => ({
+  // No foreign key to the workspace: the link's cascades, and every upsert would pay for the check.
+  workspaceId: text("workspace_id").notNull(),
+  linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
+  bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+  dimension: text("dimension").notNull(),
+  value: text("value").notNull(),
+  isBot: boolean("is_bot").notNull(),
+  clicks: bigint("clicks", { mode: "number" }).notNull(),
+});
+
+/** Hourly buckets (UTC hour starts): any time zone whose offset is whole hours reads from these. */
+export const clickRollupHour = pgTable("click_rollup_hour", rollupColumns(), (t) => [
+  primaryKey({ columns: [t.linkId, t.bucket, t.dimension, t.value, t.isBot] }),
+  index("click_rollup_hour_workspace_idx").on(t.workspaceId, t.dimension, t.bucket),
+]);
+
+/** Daily buckets (UTC midnights): long UTC ranges read fewer rows. */
+export const clickRollupDay = pgTable("click_rollup_day", rollupColumns(), (t) => [
+  primaryKey({ columns: [t.linkId, t.bucket, t.dimension, t.value, t.isBot] }),
+  index("click_rollup_day_workspace_idx").on(t.workspaceId, t.dimension, t.bucket),
+]);
+
+/**
+ * Distinct visitors per link and hour (and variant, -1 when none), for unique counts. Visitor ids
+ * rotate daily (src/edge/visitor.ts), so counting distinct ids over a range counts a visitor again
+ * on each day they return: the Plausible convention.
+ */
+export const clickVisitorHour = pgTable(
+  "click_visitor_hour",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    visitorId: text("visitor_id").notNull(),
+    isBot: boolean("is_bot").notNull(),
+    variantIndex: smallint("variant_index").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.linkId, t.bucket, t.visitorId, t.isBot, t.variantIndex] }),
+    index("click_visitor_hour_workspace_idx").on(t.workspaceId, t.bucket),
+  ],
 );
 
 /** Instance-wide facts, e.g. the first-run claim that makes setup happen exactly once. */
