@@ -45,7 +45,9 @@ export default defineConfig({
           name: "integration",
           environment: "node",
           include: ["tests/integration/**/*.test.ts"],
-          env,
+          // The services read no REDIS_URL (clicks commit in the database, as on the embedded
+          // default); tests that exercise Redis take it from TEST_REDIS_URL and wire it in.
+          env: { ...env, REDIS_URL: "", TEST_REDIS_URL: process.env.REDIS_URL ?? "" },
           globalSetup: ["tests/support/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -4,34 +4,12 @@
 // applies migrations and runs background jobs in-process (instrumentation.ts).
 // `node scripts/start.mjs --dev` runs `next dev` instead (no build).
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { ensureBuild } from "./build-if-stale.mjs";
+import { root, withDefaults } from "./lib/env-defaults.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const dev = process.argv.includes("--dev");
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
-const port = env.PORT || "3000";
-env.PORT = port;
-env.APP_URL ||= `http://localhost:${port}`;
-
-if (!env.SIGNPOST_SECRET) {
-  const dataDir = path.resolve(root, env.DATA_DIR || ".signpost");
-  const file = path.join(dataDir, "secret");
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600 });
-    const shown = path.relative(root, file).startsWith("..") ? file : path.relative(root, file);
-    console.log(`Signpost: generated a secret in ${shown} (set SIGNPOST_SECRET to choose your own).`);
-  }
-  chmodSync(file, 0o600);
-  env.SIGNPOST_SECRET = readFileSync(file, "utf8").trim();
-  if (env.DATABASE_URL) {
-    console.warn("Signpost: DATABASE_URL is set but SIGNPOST_SECRET is not; every instance sharing this database must use the same secret.");
-  }
-}
+const env = withDefaults(process.env);
 
 if (!dev) {
   try {
@@ -43,7 +21,7 @@ if (!dev) {
 }
 
 const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
-const child = spawn(process.execPath, [next, dev ? "dev" : "start", "-p", port], { cwd: root, env, stdio: "inherit" });
+const child = spawn(process.execPath, [next, dev ? "dev" : "start", "-p", env.PORT], { cwd: root, env, stdio: "inherit" });
 if (!dev) console.log(`Signpost: starting on ${env.APP_URL} — open it in a browser to set up the first workspace.`);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -168,7 +168,21 @@ describe("parseServerConfig", () => {
       dataDir: ".signpost",
       setupToken: undefined,
       databasePoolMax: 10,
+      emailFrom: "Signpost <no-reply@localhost>",
+      clickConsumers: 1,
+      clickClaimIdleSeconds: 30,
+      clickRetentionDays: 0,
+      redisKeyPrefix: "signpost:",
     });
+  });
+
+  test("click pipeline settings are coerced and range-checked, each error naming its variable", () => {
+    const parsed = parseServerConfig({ SIGNPOST_SECRET: SECRET, CLICK_CONSUMERS: "0", CLICK_CLAIM_IDLE_SECONDS: "5", CLICK_RETENTION_DAYS: "400", REDIS_KEY_PREFIX: "acme:", GEOIP_DATABASE: "/data/GeoLite2-Country.mmdb" });
+    expect(parsed).toMatchObject({ clickConsumers: 0, clickClaimIdleSeconds: 5, clickRetentionDays: 400, redisKeyPrefix: "acme:", geoipDatabase: "/data/GeoLite2-Country.mmdb" });
+    const bad = { CLICK_CONSUMERS: "17", CLICK_CLAIM_IDLE_SECONDS: "0", CLICK_RETENTION_DAYS: "-1", REDIS_KEY_PREFIX: "has space" };
+    for (const [variable, value] of Object.entries(bad)) {
+      expect(variables(configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, [variable]: value })))).toEqual([variable]);
+    }
   });
 
   test.each(["postgres://u:p@db:5432/signpost", "postgresql://db/signpost"])("accepts DATABASE_URL %s", (value) => {

@@ -109,6 +109,27 @@ const serverSchema = edgeSchema.extend({
   SETUP_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** Size of the Postgres connection pool in server mode. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Outgoing mail (password reset, email verification, invitations): smtp:// or smtps://, e.g.
+   * smtp://user:pass@mail.example.com:587. Unset: emails are printed to the console in development
+   * and test, and flows that need email say it is not configured in production.
+   */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, hostname: /.+/, error: "must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587" }).optional(),
+  /** Sender of every email, e.g. `Signpost <no-reply@example.com>`. Defaults to no-reply@ the APP_URL host. */
+  EMAIL_FROM: z.string().trim().min(3).max(200).regex(/@/, "must contain an email address, e.g. Signpost <no-reply@example.com>").optional(),
+  /**
+   * Click-stream consumers inside the app process when REDIS_URL is set (0 = only `npm run worker`
+   * stores clicks). With the embedded database the app process is the only one that can.
+   */
+  CLICK_CONSUMERS: z.coerce.number({ error: "must be a number (0-16)" }).int("must be a number (0-16)").min(0, "must be a number (0-16)").max(16, "must be a number (0-16)").default(1),
+  /** A click left unacknowledged this long by a consumer (a crashed worker) is claimed by another. */
+  CLICK_CLAIM_IDLE_SECONDS: z.coerce.number({ error: "must be a number of seconds (1-3600)" }).int().min(1, "must be a number of seconds (1-3600)").max(3600, "must be a number of seconds (1-3600)").default(30),
+  /** Raw clicks older than this many days are deleted daily; rollups stay. 0 keeps them forever. */
+  CLICK_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days (0 = keep forever)" }).int("must be a whole number of days").min(0, "must be a number of days (0 = keep forever)").max(36_500, "must be at most 36500 days").default(0),
+  /** Prefix of Signpost's Redis keys (the click stream), so several installations can share a Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "must be 1-64 letters, digits or : _ . -").default("signpost:"),
+  /** A GeoLite2/GeoIP2 Country .mmdb to use instead of the one shipped with Signpost. */
+  GEOIP_DATABASE: z.string().min(1).optional(),
 });
 
 /** The standalone Node redirector (src/hosts/node): the edge view plus its own process settings. */
@@ -163,7 +184,14 @@ function finishServer(raw: z.infer<typeof serverSchema>) {
     dataDir: raw.DATA_DIR,
     setupToken: raw.SETUP_TOKEN,
     databasePoolMax: raw.DATABASE_POOL_MAX,
+    smtpUrl: raw.SMTP_URL,
+    emailFrom: raw.EMAIL_FROM ?? `Signpost <no-reply@${new URL(raw.APP_URL).hostname}>`,
     redisUrl: raw.REDIS_URL,
+    clickConsumers: raw.CLICK_CONSUMERS,
+    clickClaimIdleSeconds: raw.CLICK_CLAIM_IDLE_SECONDS,
+    clickRetentionDays: raw.CLICK_RETENTION_DAYS,
+    geoipDatabase: raw.GEOIP_DATABASE,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
   };
 }
 
@@ -248,7 +276,14 @@ function readEnv(): Env {
     DATA_DIR: process.env.DATA_DIR,
     SETUP_TOKEN: process.env.SETUP_TOKEN,
     DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX,
+    SMTP_URL: process.env.SMTP_URL,
+    EMAIL_FROM: process.env.EMAIL_FROM,
     REDIS_URL: process.env.REDIS_URL,
+    CLICK_CONSUMERS: process.env.CLICK_CONSUMERS,
+    CLICK_CLAIM_IDLE_SECONDS: process.env.CLICK_CLAIM_IDLE_SECONDS,
+    CLICK_RETENTION_DAYS: process.env.CLICK_RETENTION_DAYS,
+    GEOIP_DATABASE: process.env.GEOIP_DATABASE,
+    REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
     REDIRECTOR_PORT: process.env.REDIRECTOR_PORT,
     REDIRECTOR_WORKERS: process.env.REDIRECTOR_WORKERS,
     REDIRECTOR_CLICK_BUFFER: process.env.REDIRECTOR_CLICK_BUFFER,

@@ -2,6 +2,8 @@ import "server-only";
 import { ConfigError, serverConfig } from "@/config/env";
 import { getDatabase } from "@/server/db/client";
 import { DataDirInUseError } from "@/server/db/lock";
+import { recordClicks } from "@/server/clicks/ingest";
+import { clickStreamKeys, startClickConsumer, type ClickConsumer } from "@/server/clicks/stream";
 import { startBackgroundJobs } from "@/server/jobs/runner";
 
 /**
@@ -13,9 +15,26 @@ export async function startServerProcess(): Promise<void> {
   try {
     const config = serverConfig();
     const database = await getDatabase();
-    const jobs = await startBackgroundJobs(database);
+    const jobs = await startBackgroundJobs(database, { clickRetentionDays: config.clickRetentionDays });
+    // With Redis, clicks arrive on a stream; the app consumes it too unless CLICK_CONSUMERS=0
+    // (then only `npm run worker` does). With embedded PGlite nothing else can.
+    const consumers: ClickConsumer[] = [];
+    if (config.redisUrl) {
+      for (let i = 0; i < config.clickConsumers; i++) {
+        consumers.push(
+          await startClickConsumer({
+            redisUrl: config.redisUrl,
+            keys: clickStreamKeys(config.redisKeyPrefix),
+            store: (clicks) => recordClicks(clicks, database.db),
+            claimIdleMs: config.clickClaimIdleSeconds * 1000,
+          }),
+        );
+      }
+    }
     const stop = () => {
-      jobs.stop().finally(() => database.close().finally(() => process.exit(0)));
+      Promise.all(consumers.map((c) => c.stop()))
+        .then(() => jobs.stop())
+        .finally(() => database.close().finally(() => process.exit(0)));
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
@@ -25,6 +44,7 @@ export async function startServerProcess(): Promise<void> {
         msg: "signpost ready",
         database: database.mode === "embedded" ? `embedded PGlite in ${config.dataDir}` : "postgres (DATABASE_URL)",
         appUrl: config.appUrl,
+        clickStream: config.redisUrl ? { consumers: consumers.length } : "off (clicks committed in the database)",
         shortDomains: config.shortDomains,
       }),
     );

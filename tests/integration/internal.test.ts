@@ -194,7 +194,7 @@ describe.each(backends())("internal endpoints on %s", (backend) => {
 
       const response = await signedClicks(JSON.stringify({ clicks: batch }));
       expect(response.status).toBe(202);
-      expect(await response.json()).toEqual({ accepted: 3, duplicates: 0, unknownLinks: 0 });
+      expect(await response.json()).toEqual({ mode: "stored", accepted: 3, duplicates: 0, unknownLinks: 0, fallback: false });
 
       const rows = await db().select().from(click).where(inArray(click.id, batch.map((c) => c.id)));
       expect(rows).toHaveLength(3);
@@ -208,10 +208,10 @@ describe.each(backends())("internal endpoints on %s", (backend) => {
       const target = await newLink("redelivered");
       const body = JSON.stringify({ clicks: [clickEvent(target.id), clickEvent(target.id)] });
 
-      expect(await (await signedClicks(body)).json()).toEqual({ accepted: 2, duplicates: 0, unknownLinks: 0 });
+      expect(await (await signedClicks(body)).json()).toEqual({ mode: "stored", accepted: 2, duplicates: 0, unknownLinks: 0, fallback: false });
       const again = await signedClicks(body);
       expect(again.status).toBe(202);
-      expect(await again.json()).toEqual({ accepted: 0, duplicates: 2, unknownLinks: 0 });
+      expect(await again.json()).toEqual({ mode: "stored", accepted: 0, duplicates: 2, unknownLinks: 0, fallback: false });
 
       const [row] = await db().select({ clicks: link.clicks }).from(link).where(eq(link.id, target.id));
       expect(row?.clicks).toBe(2);
@@ -220,7 +220,7 @@ describe.each(backends())("internal endpoints on %s", (backend) => {
     test("clicks for unknown links are reported, the rest stored", async () => {
       const target = await newLink("partly-known");
       const response = await signedClicks(JSON.stringify({ clicks: [clickEvent(target.id), clickEvent("lnk_unknown")] }));
-      expect(await response.json()).toEqual({ accepted: 1, duplicates: 0, unknownLinks: 1 });
+      expect(await response.json()).toEqual({ mode: "stored", accepted: 1, duplicates: 0, unknownLinks: 1, fallback: false });
     });
 
     test("a replayed request (same headers and body) is refused and changes nothing", async () => {

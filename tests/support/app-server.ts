@@ -53,6 +53,8 @@ export async function spawnApp(env: Record<string, string>, options: { port?: nu
   const port = options.port ?? (await freePort());
   const url = `http://localhost:${port}`;
   const fullEnv: Record<string, string> = { ...baseEnv(), APP_URL: url, SIGNPOST_SECRET: TEST_SECRET, ...env };
+  // Apps of parallel test files share one Redis: each gets its own click stream.
+  if (fullEnv.REDIS_URL && !fullEnv.REDIS_KEY_PREFIX) fullEnv.REDIS_KEY_PREFIX = `test-${port}-${process.pid}:`;
   const { child, exited, output } = spawnNext(fullEnv, port);
 
   const app: RunningApp = {

@@ -72,7 +72,7 @@ export function errorResponse(error: ApiError, requestId: string, headers?: Head
         requestId,
       },
     },
-    { status: error.status, headers },
+    { status: error.status, headers: error.code === "unavailable" ? { "retry-after": "5", ...Object.fromEntries(new Headers(headers)) } : headers },
   );
 }
 

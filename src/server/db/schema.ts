@@ -72,6 +72,19 @@ export const verification = pgTable(
   (t) => [index("verification_identifier_idx").on(t.identifier)],
 );
 
+/**
+ * Rate-limit counters shared by every instance: Better Auth's own per-IP limiter (`rateLimit.storage:
+ * "database"`) and Signpost's per-account / per-IP limits on sign-in, sign-up and password reset
+ * (src/server/auth/rate-limit.ts, keys prefixed `signpost:`).
+ */
+export const rateLimit = pgTable("rate_limit", {
+  id: text("id").primaryKey(),
+  key: text("key").notNull().unique(),
+  count: integer("count").notNull(),
+  /** Milliseconds since the epoch (Better Auth stores a number here). */
+  lastRequest: bigint("last_request", { mode: "number" }).notNull(),
+});
+
 // ---- Better Auth organization plugin: workspaces ----------------------------------------------
 
 /** A workspace. Better Auth calls it an organization. */

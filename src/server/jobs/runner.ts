@@ -2,6 +2,7 @@ import "server-only";
 import type { PGlite } from "@electric-sql/pglite";
 import PgBoss from "pg-boss";
 import type { Database, RawQuery } from "@/server/db/client";
+import { PRUNE_CLICKS_CRON, PRUNE_CLICKS_QUEUE, pruneClicks } from "./prune-clicks";
 import { PURGE_EXPIRED_AUTH_CRON, PURGE_EXPIRED_AUTH_QUEUE, purgeExpiredAuth } from "./purge-expired-auth";
 
 /**
@@ -17,6 +18,10 @@ export interface BackgroundJobsOptions {
   purgeExpiredAuthCron?: string;
   /** How often the purge worker looks for work. Default 60 s; the job only arrives hourly. */
   purgePollingIntervalSeconds?: number;
+  /** Raw clicks older than this many days are pruned daily (0 = keep forever). Default 0. */
+  clickRetentionDays?: number;
+  /** Cron (UTC) of the click pruning. Default daily at 03:17. */
+  pruneClicksCron?: string;
   /** pg-boss timing knobs, for tuning and for tests that cannot wait for the defaults. */
   timing?: Pick<
     PgBoss.ConstructorOptions,
@@ -38,7 +43,24 @@ export interface BackgroundJobs {
   stop(): Promise<void>;
 }
 
+/** Postgres errors of two processes installing pg-boss's schema or queues at the same moment. */
+const INSTALL_RACE_CODES = new Set(["23505", "42P06", "42P07", "42710", "40P01", "40001"]);
+
 export async function startBackgroundJobs(database: Database, options: BackgroundJobsOptions = {}): Promise<BackgroundJobs> {
+  // Instances starting together on a fresh Postgres (an app and its workers) race to install
+  // pg-boss's schema; the loser sees "already exists" and simply starts again on the installed one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(database, options);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= 5 || typeof code !== "string" || !INSTALL_RACE_CODES.has(code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
+    }
+  }
+}
+
+async function startOnce(database: Database, options: BackgroundJobsOptions): Promise<BackgroundJobs> {
   const onError = options.onError ?? logError;
   const executor = createExecutor(database);
   const boss = new PgBoss({ ...options.timing, db: executor, schema: options.schema ?? "pgboss" });
@@ -65,6 +87,7 @@ export async function startBackgroundJobs(database: Database, options: Backgroun
   try {
     await boss.start();
     await registerPurgeExpiredAuth(boss, database, options);
+    await registerPruneClicks(boss, database, options);
   } catch (error) {
     await stop();
     throw error;
@@ -94,6 +117,20 @@ async function registerPurgeExpiredAuth(boss: PgBoss, database: Database, option
     },
   );
   await boss.schedule(PURGE_EXPIRED_AUTH_QUEUE, options.purgeExpiredAuthCron ?? PURGE_EXPIRED_AUTH_CRON, {}, { tz: "UTC" });
+}
+
+async function registerPruneClicks(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+  await boss.createQueue(PRUNE_CLICKS_QUEUE, { name: PRUNE_CLICKS_QUEUE, policy: "singleton", retryLimit: 2, retryDelay: 300, expireInSeconds: 60 * 60 });
+  const days = options.clickRetentionDays ?? 0;
+  // Retention off here: no worker, so this process never prunes. The schedule is left alone, since
+  // another process on the same database (a worker) may be the one configured to prune.
+  if (days <= 0) return;
+  await boss.work(PRUNE_CLICKS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => {
+    const deleted = await pruneClicks(database.db, days);
+    if (deleted > 0) console.log(JSON.stringify({ level: "info", msg: "pruned raw clicks past retention", deleted, retentionDays: days }));
+    return { deleted };
+  });
+  await boss.schedule(PRUNE_CLICKS_QUEUE, options.pruneClicksCron ?? PRUNE_CLICKS_CRON, {}, { tz: "UTC" });
 }
 
 type SqlResult = { rows: Record<string, unknown>[] };

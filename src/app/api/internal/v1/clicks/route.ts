@@ -1,13 +1,15 @@
 import { clickBatchSchema } from "@/core/link";
 import { parseJsonText } from "@/server/api/errors";
 import { handle } from "@/server/api/handler";
-import { enrichClick, geoDatabase } from "@/server/clicks/enrich";
-import { recordClicks } from "@/server/clicks/ingest";
+import { ingestClicks } from "@/server/clicks/pipeline";
 import { verifyInternalRequest } from "@/server/internal/verify";
 
-/** Edge -> origin: a batch of clicks, committed before the answer (signed; idempotent by id). */
+/**
+ * Edge -> origin: a batch of clicks (signed; idempotent by click id). 202 once the batch is durable:
+ * on the click stream (REDIS_URL) or committed in Postgres. 503 `unavailable` when neither can take
+ * it: the edge keeps the batch and retries.
+ */
 export const POST = handle(async (request) => {
   const batch = parseJsonText(await verifyInternalRequest(request), clickBatchSchema);
-  const geo = geoDatabase();
-  return Response.json(await recordClicks(batch.clicks.map((c) => enrichClick(c, geo))), { status: 202 });
+  return Response.json(await ingestClicks(batch.clicks), { status: 202 });
 });

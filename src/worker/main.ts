@@ -1,0 +1,81 @@
+/**
+ * `npm run worker`: stores clicks from the Redis click stream into Postgres and runs the scheduled
+ * jobs (retention, auth purge). Run as many as you like: stream consumers share one consumer group,
+ * and pg-boss hands each job to one of them. Needs DATABASE_URL (the embedded database belongs to
+ * the app process, which consumes the stream itself); without REDIS_URL it only runs jobs.
+ *
+ * SIGTERM / SIGINT: the batch in hand is stored and acknowledged, then the process exits 0.
+ * `kill -9` mid-batch loses nothing: the batch's transaction never committed and its entries stay
+ * pending until another consumer claims them (src/server/clicks/stream.ts).
+ */
+import { ConfigError, serverConfig } from "@/config/env";
+import { recordClicks } from "@/server/clicks/ingest";
+import { clickStreamKeys, startClickConsumer, type ClickConsumer } from "@/server/clicks/stream";
+import { getDatabase } from "@/server/db/client";
+import { startBackgroundJobs } from "@/server/jobs/runner";
+
+function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
+  const line = JSON.stringify({ level, time: new Date().toISOString(), component: "worker", msg, ...fields });
+  if (level === "info") console.log(line);
+  else console.error(line);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = serverConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (!config.databaseUrl) {
+    console.error("The worker needs DATABASE_URL (Postgres). With the embedded database, the app process (`npm start`) stores clicks and runs jobs itself.");
+    process.exit(1);
+  }
+
+  const database = await getDatabase();
+  const jobs = await startBackgroundJobs(database, { clickRetentionDays: config.clickRetentionDays });
+  const consumers: ClickConsumer[] = [];
+  if (config.redisUrl) {
+    for (let i = 0; i < Math.max(1, config.clickConsumers); i++) {
+      consumers.push(
+        await startClickConsumer({
+          redisUrl: config.redisUrl,
+          keys: clickStreamKeys(config.redisKeyPrefix),
+          store: (clicks) => recordClicks(clicks, database.db),
+          claimIdleMs: config.clickClaimIdleSeconds * 1000,
+          log,
+        }),
+      );
+    }
+  }
+  log("info", "worker ready", { consumers: consumers.map((c) => c.name), retentionDays: config.clickRetentionDays });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log("info", "worker stopping: finishing the batch in hand", { signal });
+    void (async () => {
+      await Promise.all(consumers.map((c) => c.stop()));
+      await jobs.stop();
+      await database.close();
+      const totals = consumers.map((c) => c.stats());
+      log("info", "worker stopped", { batches: totals.reduce((n, s) => n + s.batches, 0), clicks: totals.reduce((n, s) => n + s.clicks, 0) });
+      process.exit(0);
+    })().catch((error) => {
+      log("error", "worker shutdown failed", { error: String(error) });
+      process.exit(1);
+    });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error) => {
+  log("error", "worker failed to start", { error: String(error), stack: (error as Error)?.stack });
+  process.exit(1);
+});
