@@ -11,6 +11,7 @@ const nextConfig: NextConfig = {
   // Files outside the app that the Node server reads at run time.
   outputFileTracingIncludes: {
     "/*": ["./drizzle/**/*"],
+    "/api/internal/v1/clicks": ["./node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb"],
     "/docs/api": ["./node_modules/swagger-ui-dist/package.json"],
     "/docs/api/assets/*": [
       "./node_modules/swagger-ui-dist/package.json",

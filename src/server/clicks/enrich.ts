@@ -1,8 +1,8 @@
 import "server-only";
-import { createRequire } from "node:module";
-import { isIP } from "node:net";
-import { Reader, type Response as MaxmindResponse } from "maxmind";
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import path from "node:path";
+import { Reader, type Response as MaxmindResponse } from "maxmind";
 import type { clickEventSchema } from "@/core/link";
 import { parseUserAgent } from "@/edge/facts";
 import type { z } from "zod";
@@ -23,8 +23,14 @@ export interface GeoLookup {
 
 type CountryRecord = MaxmindResponse & { country_code?: string; country?: { iso_code?: string } };
 
-export function openGeoDatabase(path?: string): GeoLookup {
-  const file = path ?? createRequire(import.meta.url).resolve("@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb");
+/**
+ * The shipped database, read from node_modules at run time (a literal path under the working
+ * directory, like the API reference's assets: bundlers leave it alone, and next.config.ts traces it).
+ */
+export const SHIPPED_GEO_DATABASE = "node_modules/@ip-location-db/geolite2-country-mmdb/geolite2-country.mmdb";
+
+export function openGeoDatabase(file?: string): GeoLookup {
+  file ??= path.join(process.cwd(), SHIPPED_GEO_DATABASE);
   const reader = new Reader<CountryRecord>(readFileSync(file));
   return {
     country(ip) {
@@ -43,8 +49,8 @@ export function openGeoDatabase(path?: string): GeoLookup {
 let defaultGeo: GeoLookup | undefined;
 
 /** The process's GeoIP database, opened on first use (about 9 MB). */
-export function geoDatabase(path?: string): GeoLookup {
-  defaultGeo ??= openGeoDatabase(path);
+export function geoDatabase(file?: string): GeoLookup {
+  defaultGeo ??= openGeoDatabase(file);
   return defaultGeo;
 }
 

@@ -34,9 +34,10 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
     const linkIds = [...new Set(events.map((e) => e.linkId))];
     const known = await tx.select({ id: link.id, workspaceId: link.workspaceId }).from(link).where(inArray(link.id, linkIds));
     const workspaceOf = new Map(known.map((row) => [row.id, row.workspaceId]));
+    const now = new Date();
     // The workspace comes from our own table, never from the event. One row per id even if a
     // producer repeated a click inside one batch.
-    const byId = new Map<string, typeof click.$inferInsert>();
+    const byId = new Map<string, ClickRow>();
     for (const e of events) {
       const workspaceId = workspaceOf.get(e.linkId);
       if (!workspaceId || byId.has(e.id)) continue;
@@ -60,10 +61,11 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
         reason: e.reason ?? null,
         ruleIndex: e.ruleIndex ?? null,
         variantIndex: e.variantIndex ?? null,
+        receivedAt: now,
       });
     }
     const rows = [...byId.values()];
-    const inserted = rows.length ? await tx.insert(click).values(rows).onConflictDoNothing({ target: click.id }).returning() : [];
+    const inserted = rows.length ? await insertClicks(tx, rows) : [];
 
     const counted = inserted.filter((row) => !row.isBot && isCounted(row.reason));
     if (counted.length > 0) await bumpLinkCounters(tx, counted);
@@ -84,6 +86,30 @@ function isCounted(reason: string | null): boolean {
 }
 
 type ClickRow = typeof click.$inferSelect;
+
+/**
+ * Inserts the rows that are new (by id) and returns them. One statement with an array parameter
+ * per column, however many rows: Postgres parses one short statement instead of one with
+ * 20 parameters per click, which at 500-click batches is most of the cost.
+ */
+async function insertClicks(tx: Tx, rows: ClickRow[]): Promise<ClickRow[]> {
+  const column = <T>(pick: (row: ClickRow) => T) => sql.param(rows.map(pick));
+  const result = await tx.execute(sql`
+    insert into ${click} (id, link_id, workspace_id, clicked_at, url, is_bot, country, region, city, device, os, browser, language, visitor_id, reason, rule_index, variant_index, user_agent, referrer)
+    select * from unnest(
+      ${column((r) => r.id)}::uuid[], ${column((r) => r.linkId)}::text[], ${column((r) => r.workspaceId)}::text[],
+      ${column((r) => r.clickedAt.toISOString())}::timestamptz[], ${column((r) => r.url)}::text[], ${column((r) => r.isBot)}::boolean[],
+      ${column((r) => r.country)}::text[], ${column((r) => r.region)}::text[], ${column((r) => r.city)}::text[],
+      ${column((r) => r.device)}::text[], ${column((r) => r.os)}::text[], ${column((r) => r.browser)}::text[],
+      ${column((r) => r.language)}::text[], ${column((r) => r.visitorId)}::text[], ${column((r) => r.reason)}::text[],
+      ${column((r) => r.ruleIndex)}::smallint[], ${column((r) => r.variantIndex)}::smallint[],
+      ${column((r) => r.userAgent)}::text[], ${column((r) => r.referrer)}::text[])
+    on conflict (id) do nothing
+    returning id`);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  // Both drivers (pg, PGlite) answer `{ rows }`.
+  return (result as unknown as { rows: { id: string }[] }).rows.map((row) => byId.get(row.id)!);
+}
 
 async function bumpLinkCounters(tx: Tx, rows: ClickRow[]): Promise<void> {
   const perLink = new Map<string, { n: number; last: Date }>();

@@ -1,0 +1,340 @@
+// `npm run bench:ingest` — clicks through the whole pipeline, measured until they are in Postgres
+// with their counters and rollups (not merely accepted or enqueued), in one run on this machine:
+//
+//   baseline   recordClicks in-process, no HTTP, no queue: what the database itself takes
+//   postgres   edge-sized signed batches -> `next start` ingest endpoint -> committed before 202
+//   redis      the same batches -> endpoint -> Redis click stream -> 2 × `npm run worker` -> Postgres
+//
+// Prints clicks/s landed, endpoint latency and each mode's ratio to the baseline, and requests
+// sent vs clicks stored; any loss (or a counter / rollup that disagrees) fails the run (exit 1).
+// Needs DATABASE_URL (a bench database is created and dropped) and REDIS_URL for the redis mode.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run bench:ingest [-- --clicks 200000]
+//
+// Targets 127.0.0.1 only; every phase is bounded in count and time.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import { cpus, totalmem } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import pg from "pg";
+import type { ClickEvent } from "@/core/link";
+import { signRequest } from "@/core/protocol";
+import { recordClicks } from "@/server/clicks/ingest";
+import { clickStreamKeys } from "@/server/clicks/stream";
+import { openDatabase } from "@/server/db/client";
+import { link, organization } from "@/server/db/schema";
+// @ts-expect-error -- plain ESM script without types
+import { ensureBuild } from "./build-if-stale.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    clicks: { type: "string", default: "200000" },
+    batch: { type: "string", default: "100" },
+    concurrency: { type: "string", default: "8" },
+    links: { type: "string", default: "2000" },
+    workers: { type: "string", default: "2" },
+    "timeout-seconds": { type: "string", default: "300" },
+  },
+});
+const CLICKS = Number(args.clicks);
+const BATCH = Number(args.batch);
+const CONCURRENCY = Number(args.concurrency);
+const LINKS = Number(args.links);
+const WORKERS = Number(args.workers);
+const TIMEOUT_MS = Number(args["timeout-seconds"]) * 1000;
+const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+const WORKSPACE = "org_bench_ingest";
+const GOAL_CLICKS_PER_SECOND = 10_000;
+const CLICKS_PATH = "/api/internal/v1/clicks";
+
+const databaseUrl = process.env.DATABASE_URL;
+const redisUrl = process.env.REDIS_URL;
+if (!databaseUrl) {
+  console.error("bench:ingest needs DATABASE_URL (any Postgres server; a bench database is created and dropped).");
+  process.exit(2);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (...parts: unknown[]) => console.error("·", ...parts);
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Child {
+  child: ChildProcess;
+  output: () => string;
+}
+
+function start(argv: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, argv, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", SIGNPOST_SECRET: SECRET, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+async function stop(process_: Child | undefined): Promise<void> {
+  if (!process_ || process_.child.exitCode !== null || process_.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => process_.child.once("exit", resolve));
+  process_.child.kill("SIGTERM");
+  const timer = setTimeout(() => process_.child.kill("SIGKILL"), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000, child?: Child): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (child && child.child.exitCode !== null) throw new Error(`${what}: process exited\n${child.output()}`);
+    if (Date.now() > deadline) throw new Error(`${what}: timed out${child ? `\n${child.output().slice(-2000)}` : ""}`);
+    await sleep(50);
+  }
+}
+
+/** Edge-shaped clicks: many links, humans and ~10% bots, countries, devices, referrers, visitors. */
+function makeClicks(linkIds: string[], n: number): ClickEvent[] {
+  const countries = ["US", "DE", "FR", "GB", "IN", "BR", "JP", "NL", "ES", "IT", null];
+  const devices = ["desktop", "mobile", "tablet"];
+  const browsers = ["Chrome", "Safari", "Firefox", "Edge", "Samsung Internet"];
+  const oses = ["Windows", "macOS", "iOS", "Android", "Linux"];
+  const referrers = ["news.ycombinator.com", "t.co", "www.google.com", "www.linkedin.com", null, null];
+  const now = Date.now();
+  return Array.from({ length: n }, (_, i) => {
+    const skew = Math.floor(linkIds.length * Math.pow(((i * 2654435761) % 1_000_003) / 1_000_003, 2));
+    return {
+      id: randomUUID(),
+      linkId: linkIds[skew]!,
+      workspaceId: WORKSPACE,
+      at: new Date(now - (i % 600) * 100).toISOString(), // live traffic: the last minute
+      url: "https://example.com/landing",
+      userAgent: null,
+      referrer: referrers[i % referrers.length]!,
+      isBot: i % 10 === 0,
+      country: countries[i % countries.length]!,
+      region: null,
+      city: null,
+      device: devices[i % devices.length]!,
+      os: oses[i % oses.length]!,
+      browser: browsers[i % browsers.length]!,
+      language: i % 2 ? "en-us" : "de-de",
+      visitorId: (i % 50_000).toString(16).padStart(32, "0"),
+      reason: "destination",
+      ruleIndex: null,
+      variantIndex: null,
+    };
+  });
+}
+
+function batchesOf<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function countStored(pool: pg.Pool): Promise<number> {
+  return Number((await pool.query("select count(*)::bigint as n from click")).rows[0].n);
+}
+
+async function reset(pool: pg.Pool): Promise<void> {
+  await pool.query("truncate click, click_rollup_hour, click_rollup_day, click_visitor_hour");
+  await pool.query("update link set clicks = 0, last_clicked_at = null");
+}
+
+/** Stored equals sent; counters and rollups agree with the events. Throws on any disagreement. */
+async function verify(pool: pg.Pool, events: ClickEvent[]): Promise<{ stored: number }> {
+  const humans = events.filter((e) => !e.isBot).length;
+  const { rows } = await pool.query(`
+    select (select count(*) from click)::bigint as stored,
+           (select coalesce(sum(clicks), 0) from link)::bigint as counted,
+           (select coalesce(sum(clicks), 0) from click_rollup_hour where dimension = 'all')::bigint as hourly,
+           (select coalesce(sum(clicks), 0) from click_rollup_day where dimension = 'country')::bigint as daily_country`);
+  const row = rows[0];
+  const problems: string[] = [];
+  if (Number(row.stored) !== events.length) problems.push(`stored ${row.stored} of ${events.length} sent`);
+  if (Number(row.counted) !== humans) problems.push(`link counters say ${row.counted}, expected ${humans}`);
+  if (Number(row.hourly) !== events.length) problems.push(`hourly rollups say ${row.hourly}, expected ${events.length}`);
+  if (Number(row.daily_country) !== events.length) problems.push(`daily country rollups say ${row.daily_country}, expected ${events.length}`);
+  if (problems.length > 0) throw new Error(`LOSS OR MISCOUNT: ${problems.join("; ")}`);
+  return { stored: Number(row.stored) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
+}
+
+interface Result {
+  mode: string;
+  sent: number;
+  stored: number;
+  acceptedPerSecond: number;
+  landedPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** Posts every batch, `CONCURRENCY` at a time, signed as the edge signs; retries 503 like the edge. */
+async function post(baseUrl: string, batches: ClickEvent[][]): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  async function lane() {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const body = JSON.stringify({ clicks: batch });
+      for (let attempt = 0; ; attempt++) {
+        const headers = await signRequest(SECRET, "POST", CLICKS_PATH, body);
+        const t0 = performance.now();
+        const response = await fetch(`${baseUrl}${CLICKS_PATH}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
+        await response.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (response.status === 202) break;
+        if (attempt >= 4) throw new Error(`ingest answered ${response.status} after ${attempt + 1} attempts`);
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const name = "signpost_bench_ingest";
+  await admin(`drop database if exists ${name} with (force)`);
+  await admin(`create database ${name}`);
+  const url = withDatabase(databaseUrl!, name);
+  const database = await openDatabase({ databaseUrl: url, dataDir: "unused", poolMax: 8 });
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const running: Child[] = [];
+  const results: Result[] = [];
+  try {
+    log(`seeding ${LINKS} links`);
+    await database.db.insert(organization).values({ id: WORKSPACE, name: "Bench", slug: "bench-ingest" });
+    const linkIds = Array.from({ length: LINKS }, (_, i) => `lnk_bench_${i}`);
+    for (const chunk of batchesOf(linkIds, 1000)) {
+      await database.db.insert(link).values(chunk.map((id) => ({ id, workspaceId: WORKSPACE, domain: "short.bench", key: id, url: "https://example.com/landing" })));
+    }
+
+    // ---- baseline: the store itself, in-process ----------------------------------------------
+    {
+      const events = makeClicks(linkIds, CLICKS);
+      const batches = batchesOf(events, BATCH);
+      log(`baseline: ${CLICKS} clicks through recordClicks in-process, ${CONCURRENCY} batches at a time`);
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < batches.length) await recordClicks(batches[next++]!, database.db);
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const { stored } = await verify(pool, events);
+      results.push({ mode: "baseline (in-process)", sent: CLICKS, stored, acceptedPerSecond: CLICKS / seconds, landedPerSecond: CLICKS / seconds, p50: 0, p99: 0 });
+      await reset(pool);
+    }
+    await database.close();
+
+    ensureBuild({ quiet: true });
+    const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+
+    for (const mode of ["postgres", ...(redisUrl ? ["redis"] : [])] as const) {
+      const port = await freePort();
+      const prefix = `bench-ingest-${randomUUID()}:`;
+      const env: Record<string, string> = { DATABASE_URL: url, APP_URL: `http://localhost:${port}`, DATABASE_POOL_MAX: "10" };
+      if (mode === "redis") Object.assign(env, { REDIS_URL: redisUrl!, REDIS_KEY_PREFIX: prefix, CLICK_CONSUMERS: "0" });
+      const app = start([nextBin, "start", "-p", String(port)], env);
+      running.push(app);
+      await waitFor(`next start (${mode})`, async () => (await fetch(`http://127.0.0.1:${port}/robots.txt`).catch(() => null))?.ok === true, 120_000, app);
+      const workers: Child[] = [];
+      if (mode === "redis") {
+        for (let i = 0; i < WORKERS; i++) {
+          const worker = start(["--conditions=react-server", "--import", "tsx", "src/worker/main.ts"], { ...env, CLICK_CONSUMERS: "1" });
+          workers.push(worker);
+          running.push(worker);
+        }
+        for (const worker of workers) await waitFor("worker ready", () => worker.output().includes('"msg":"worker ready"'), 60_000, worker);
+      }
+      // Warm-up: JIT, connections, route compilation; then a clean table.
+      await post(`http://127.0.0.1:${port}`, batchesOf(makeClicks(linkIds, 20 * BATCH), BATCH));
+      await waitFor("warm-up landed", async () => (await countStored(pool)) === 20 * BATCH, 60_000);
+      await reset(pool);
+
+      const events = makeClicks(linkIds, CLICKS);
+      log(`${mode}: ${CLICKS} clicks in batches of ${BATCH}, ${CONCURRENCY} in flight${mode === "redis" ? `, ${WORKERS} workers` : ""}`);
+      const started = performance.now();
+      const { latencies, seconds: postSeconds } = await post(`http://127.0.0.1:${port}`, batchesOf(events, BATCH));
+      await waitFor(`${mode}: all clicks landed`, async () => (await countStored(pool)) >= CLICKS, TIMEOUT_MS);
+      const landedSeconds = (performance.now() - started) / 1000;
+      if (mode === "redis") {
+        const redis = new Redis(redisUrl!);
+        const keys = clickStreamKeys(prefix);
+        await waitFor("stream drained", async () => (await redis.xlen(keys.stream)) === 0, 60_000);
+        await redis.del(keys.stream, keys.deadLetters);
+        redis.disconnect();
+      }
+      const { stored } = await verify(pool, events);
+      results.push({ mode: mode === "redis" ? `redis stream + ${WORKERS} workers` : "postgres (commit per batch)", sent: CLICKS, stored, acceptedPerSecond: CLICKS / postSeconds, landedPerSecond: CLICKS / landedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
+      for (const worker of workers) await stop(worker);
+      await stop(app);
+      await reset(pool);
+    }
+  } finally {
+    for (const child of running) await stop(child);
+    await pool.end();
+    await admin(`drop database if exists ${name} with (force)`).catch(() => {});
+  }
+
+  const baseline = results[0]!.landedPerSecond;
+  console.log(`\nbench:ingest — ${CLICKS} clicks per mode, batches of ${BATCH}, ${CONCURRENCY} in flight, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+  console.log("| mode | sent | stored | accepted/s | landed/s (with rollups) | vs baseline | p50 ms | p99 ms |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of results) {
+    console.log(`| ${r.mode} | ${r.sent} | ${r.stored} | ${Math.round(r.acceptedPerSecond)} | ${Math.round(r.landedPerSecond)} | ${(r.landedPerSecond / baseline).toFixed(2)}× | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`);
+  }
+  const redis = results.find((r) => r.mode.startsWith("redis"));
+  if (redis) {
+    const pass = redis.landedPerSecond >= GOAL_CLICKS_PER_SECOND;
+    console.log(`\ngoal: ≥ ${GOAL_CLICKS_PER_SECOND} clicks/s landed with Redis — ${Math.round(redis.landedPerSecond)} — ${pass ? "PASS" : "FAIL"}`);
+  } else {
+    console.log("\n(redis mode skipped: REDIS_URL not set)");
+  }
+  console.log(`lost clicks: 0 (every mode: stored = sent, counters and rollups agree)`);
+}
+
+main().catch((error) => {
+  console.error(String(error?.stack ?? error));
+  process.exit(1);
+});
