@@ -128,6 +128,8 @@ const serverSchema = edgeSchema.extend({
   CLICK_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days (0 = keep forever)" }).int("must be a whole number of days").min(0, "must be a number of days (0 = keep forever)").max(36_500, "must be at most 36500 days").default(0),
   /** Prefix of Signpost's Redis keys (the click stream), so several installations can share a Redis. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "must be 1-64 letters, digits or : _ . -").default("signpost:"),
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** A GeoLite2/GeoIP2 Country .mmdb to use instead of the one shipped with Signpost. */
   GEOIP_DATABASE: z.string().min(1).optional(),
 });
@@ -192,6 +194,7 @@ function finishServer(raw: z.infer<typeof serverSchema>) {
     clickRetentionDays: raw.CLICK_RETENTION_DAYS,
     geoipDatabase: raw.GEOIP_DATABASE,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
+    metricsToken: raw.METRICS_TOKEN,
   };
 }
 
@@ -284,6 +287,7 @@ function readEnv(): Env {
     CLICK_RETENTION_DAYS: process.env.CLICK_RETENTION_DAYS,
     GEOIP_DATABASE: process.env.GEOIP_DATABASE,
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
+    METRICS_TOKEN: process.env.METRICS_TOKEN,
     REDIRECTOR_PORT: process.env.REDIRECTOR_PORT,
     REDIRECTOR_WORKERS: process.env.REDIRECTOR_WORKERS,
     REDIRECTOR_CLICK_BUFFER: process.env.REDIRECTOR_CLICK_BUFFER,

@@ -13,8 +13,21 @@ export type IngestOutcome =
   | { mode: "queued"; clicks: number }
   | { mode: "stored"; accepted: number; duplicates: number; unknownLinks: number; fallback: boolean };
 
-/** Process-wide ingest counters (exposed by the metrics endpoint). */
-export const ingestCounters = { queuedBatches: 0, queuedClicks: 0, storedBatches: 0, storedClicks: 0, redisFallbacks: 0, unavailable: 0 };
+type IngestCounters = { queuedBatches: number; queuedClicks: number; storedBatches: number; storedClicks: number; redisFallbacks: number; unavailable: number };
+const COUNTERS_KEY = Symbol.for("signpost.ingestCounters");
+
+/**
+ * Process-wide ingest counters (exposed by /metrics). On globalThis: Next may evaluate this module
+ * once per route bundle, and the metrics route must see the ingest route's counts.
+ */
+export const ingestCounters: IngestCounters = ((globalThis as { [COUNTERS_KEY]?: IngestCounters })[COUNTERS_KEY] ??= {
+  queuedBatches: 0,
+  queuedClicks: 0,
+  storedBatches: 0,
+  storedClicks: 0,
+  redisFallbacks: 0,
+  unavailable: 0,
+});
 
 const READY_WAIT_MS = 1_000;
 

@@ -1,0 +1,98 @@
+import "server-only";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { Redis } from "ioredis";
+import { ingestCounters } from "@/server/clicks/pipeline";
+import { clickStreamStats, type ClickStreamKeys } from "@/server/clicks/stream";
+import type { Database } from "@/server/db/client";
+
+/**
+ * The Node side's Prometheus metrics. One registry per process, kept on globalThis: Next may
+ * evaluate this module once per route bundle, and every bundle must report the same figures.
+ * Process-wide figures are collected when scraped; nothing here costs anything between scrapes.
+ */
+export interface MetricsSources {
+  database: () => Promise<Database>;
+  redis: Redis | null;
+  keys: ClickStreamKeys;
+}
+
+const GLOBAL_KEY = Symbol.for("signpost.metrics");
+type Holder = { [GLOBAL_KEY]?: Registry };
+
+export function metricsRegistry(sources: MetricsSources): Registry {
+  const holder = globalThis as Holder;
+  if (holder[GLOBAL_KEY]) return holder[GLOBAL_KEY];
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "signpost_" });
+
+  new Counter({
+    name: "signpost_click_ingest_batches_total",
+    help: "Click batches accepted by the ingest endpoint, by where they went: queued on the stream, stored in the database, stored because Redis failed",
+    labelNames: ["mode"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ mode: "queued" }, ingestCounters.queuedBatches);
+      this.inc({ mode: "stored" }, ingestCounters.storedBatches);
+      this.inc({ mode: "redis_fallback" }, ingestCounters.redisFallbacks);
+    },
+  });
+  new Counter({
+    name: "signpost_click_ingest_clicks_total",
+    help: "Clicks accepted by the ingest endpoint (queued, or newly stored)",
+    labelNames: ["mode"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ mode: "queued" }, ingestCounters.queuedClicks);
+      this.inc({ mode: "stored" }, ingestCounters.storedClicks);
+    },
+  });
+  new Counter({
+    name: "signpost_click_ingest_unavailable_total",
+    help: "Click batches answered 503 because the database was unavailable (the edge retries them)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(ingestCounters.unavailable);
+    },
+  });
+
+  if (sources.redis) {
+    const redis = sources.redis;
+    new Gauge({
+      name: "signpost_click_stream",
+      help: "The Redis click stream: entries (batches) in it, pending (taken, not acknowledged), lag (not yet taken), consumers, dead letters",
+      labelNames: ["figure"],
+      registers: [registry],
+      async collect() {
+        try {
+          const stats = await clickStreamStats(redis, sources.keys);
+          for (const [figure, value] of Object.entries(stats)) this.set({ figure }, value);
+        } catch {
+          this.reset(); // Redis unavailable: no figures rather than stale ones
+        }
+      },
+    });
+  }
+
+  new Gauge({
+    name: "signpost_jobs",
+    help: "Background jobs (pg-boss) by queue and state; state=failed counts job failures kept for inspection",
+    labelNames: ["queue", "state"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        const database = await sources.database();
+        const { rows } = await database.query("select name, state::text as state, count(*)::int as n from pgboss.job group by name, state");
+        for (const row of rows) this.set({ queue: String(row.name), state: String(row.state) }, Number(row.n));
+      } catch {
+        // pg-boss not installed yet, or the database is down: /readyz says which.
+      }
+    },
+  });
+
+  holder[GLOBAL_KEY] = registry;
+  return registry;
+}
