@@ -10,6 +10,7 @@ import { GET as metrics } from "@/app/metrics/route";
 import { GET as readyz } from "@/app/readyz/route";
 import { getDatabase } from "@/server/db/client";
 import { pendingMigrationTags, readiness } from "@/server/observability/health";
+import { routeTemplate } from "@/server/observability/metrics";
 import { startBackgroundJobs } from "@/server/jobs/runner";
 import { backends, type TestDatabase } from "../support/databases";
 import { openTestDatabase } from "../support/integration-helpers";
@@ -17,6 +18,14 @@ import { openTestDatabase } from "../support/integration-helpers";
 // Read by serverConfig() on first use, which happens inside these tests.
 const TOKEN = "metrics-token-0123456789";
 process.env.METRICS_TOKEN = TOKEN;
+
+test("route templates fold ids so each route is one series", () => {
+  expect(routeTemplate("/api/v1/links/lnk_8fK2mQ9xZr")).toBe("/api/v1/links/:id");
+  expect(routeTemplate("/api/v1/links/lnk_8fK2mQ9xZr/archive")).toBe("/api/v1/links/:id/archive");
+  expect(routeTemplate("/api/v1/tags/3f2a9c1e-1b2c-4d5e-8f90-123456789abc")).toBe("/api/v1/tags/:id");
+  expect(routeTemplate("/api/v1/links")).toBe("/api/v1/links");
+  expect(routeTemplate("/api/internal/v1/links/lookup")).toBe("/api/internal/v1/links/lookup");
+});
 
 describe.each(backends())("health and metrics on %s", (backend) => {
   let testDb: TestDatabase;
@@ -98,6 +107,9 @@ describe.each(backends())("health and metrics on %s", (backend) => {
       expect(text).toMatch(/^signpost_click_ingest_unavailable_total \d+$/m);
       expect(text).toMatch(/^# TYPE signpost_jobs gauge$/m);
       expect(text).toMatch(/^signpost_process_resident_memory_bytes \d+/m);
+      // The earlier refused scrapes were timed by the handler wrapper, under their route template.
+      expect(text).toMatch(/^signpost_http_request_duration_seconds_count\{method="GET",route="\/metrics",status="401"\} [1-9]\d*$/m);
+      expect(response.headers.get("server-timing")).toMatch(/^app;desc="route handler";dur=\d+\.\d$/);
     } finally {
       await jobs.stop();
     }

@@ -3,6 +3,7 @@ import { requestIdFrom } from "@/core/request-id";
 import type { Scope } from "@/core/scopes";
 import { authorize, resolvePrincipal, type Principal } from "@/server/auth/principal";
 import { APIError } from "better-auth/api";
+import { observeRequest } from "@/server/observability/metrics";
 import { ApiError, errorResponse, type ErrorCode } from "./errors";
 
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
@@ -23,17 +24,25 @@ async function flatParams(context?: RouteContext): Promise<Record<string, string
  */
 export function handle(fn: (request: Request, ctx: HandlerContext) => Promise<Response>) {
   return async (request: Request, context?: RouteContext): Promise<Response> => {
+    const started = performance.now();
     const requestId = requestIdFrom(request.headers.get("x-request-id"));
+    let response: Response;
     try {
-      const response = await fn(request, { requestId, params: await flatParams(context) });
+      response = await fn(request, { requestId, params: await flatParams(context) });
       response.headers.set("x-request-id", requestId);
-      return response;
     } catch (error) {
       const known = error instanceof ApiError ? error : fromAuthError(error);
-      if (known) return errorResponse(known, requestId, { "x-request-id": requestId });
-      console.error(JSON.stringify({ level: "error", requestId, route: new URL(request.url).pathname, error: String(error), stack: (error as Error)?.stack }));
-      return errorResponse(new ApiError("internal_error", "Something went wrong on our side"), requestId, { "x-request-id": requestId });
+      if (known) response = errorResponse(known, requestId, { "x-request-id": requestId });
+      else {
+        console.error(JSON.stringify({ level: "error", requestId, route: new URL(request.url).pathname, error: String(error), stack: (error as Error)?.stack }));
+        response = errorResponse(new ApiError("internal_error", "Something went wrong on our side"), requestId, { "x-request-id": requestId });
+      }
     }
+    const ms = performance.now() - started;
+    // Devtools show where the time went on API routes too (the edge adds its own stages).
+    response.headers.append("server-timing", `app;desc="route handler";dur=${ms.toFixed(1)}`);
+    observeRequest(request.method, new URL(request.url).pathname, response.status, ms / 1000);
+    return response;
   };
 }
 

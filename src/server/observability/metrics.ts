@@ -1,5 +1,5 @@
 import "server-only";
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Redis } from "ioredis";
 import { ingestCounters } from "@/server/clicks/pipeline";
 import { clickStreamStats, type ClickStreamKeys } from "@/server/clicks/stream";
@@ -17,13 +17,45 @@ export interface MetricsSources {
 }
 
 const GLOBAL_KEY = Symbol.for("signpost.metrics");
-type Holder = { [GLOBAL_KEY]?: Registry };
+type Holder = { [GLOBAL_KEY]?: { registry: Registry; http: Histogram<"method" | "route" | "status">; collectors: boolean } };
+
+function processMetrics() {
+  const holder = globalThis as Holder;
+  if (!holder[GLOBAL_KEY]) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: "signpost_" });
+    const http = new Histogram({
+      name: "signpost_http_request_duration_seconds",
+      help: "API and internal route handlers: time from request to response, by method, route template and status",
+      labelNames: ["method", "route", "status"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    holder[GLOBAL_KEY] = { registry, http, collectors: false };
+  }
+  return holder[GLOBAL_KEY];
+}
+
+/** Ids in paths become `:id`, so a route has one series however many links there are. */
+export function routeTemplate(pathname: string): string {
+  return pathname
+    .split("/")
+    .map((segment) =>
+      /^[0-9]+$/.test(segment) || /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(segment) || /^[a-z]{2,5}_[A-Za-z0-9_-]{6,}$/.test(segment) || segment.length >= 24 ? ":id" : segment,
+    )
+    .join("/");
+}
+
+/** Records one handled request (called by the API handler wrapper). */
+export function observeRequest(method: string, pathname: string, status: number, seconds: number): void {
+  processMetrics().http.observe({ method, route: routeTemplate(pathname), status: String(status) }, seconds);
+}
 
 export function metricsRegistry(sources: MetricsSources): Registry {
-  const holder = globalThis as Holder;
-  if (holder[GLOBAL_KEY]) return holder[GLOBAL_KEY];
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "signpost_" });
+  const metrics = processMetrics();
+  if (metrics.collectors) return metrics.registry;
+  metrics.collectors = true;
+  const registry = metrics.registry;
 
   new Counter({
     name: "signpost_click_ingest_batches_total",
@@ -93,6 +125,5 @@ export function metricsRegistry(sources: MetricsSources): Registry {
     },
   });
 
-  holder[GLOBAL_KEY] = registry;
   return registry;
 }
