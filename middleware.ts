@@ -2,15 +2,25 @@ import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server
 import { edgeConfig } from "@/config/env";
 import { edgeAppFromConfig } from "@/edge/edge-app-from-config";
 import { servedByEdge } from "@/edge/route-request";
+import { isGatedPath, sessionGate } from "@/edge/session-gate";
 
 /**
- * Edge runtime. Dispatches by host and path: short links go to the edge app (src/edge), all else
- * passes through to Next untouched. See docs/decisions/0003-edge-redirect-in-middleware.md.
+ * Edge runtime. Dispatches by host and path: short links go to the edge app (src/edge); dashboard
+ * paths (/app, /settings) pass the session gate (src/edge/session-gate.ts); all else passes through
+ * to Next untouched. See docs/decisions/0003-edge-redirect-in-middleware.md and 0014.
  */
 export async function middleware(request: NextRequest, event: NextFetchEvent) {
   const config = edgeConfig();
   const host = request.headers.get("host") ?? request.nextUrl.host;
-  if (!servedByEdge(host, request.nextUrl.pathname, config)) return NextResponse.next();
+  if (!servedByEdge(host, request.nextUrl.pathname, config)) {
+    // Dashboard paths: sessions checked as far as the edge can without a database
+    // (docs/decisions/0014-edge-session-gate.md). Node checks the session and role again.
+    if (isGatedPath(request.nextUrl.pathname)) {
+      const gated = await sessionGate(request, { secret: config.secret, secure: config.appUrl.startsWith("https://"), baseUrl: `${request.nextUrl.protocol}//${host}` });
+      if (gated) return gated;
+    }
+    return NextResponse.next();
+  }
   // The edge app reads the host from the URL; Next may build that URL from its own listen address
   // (`next start` behind a proxy), so carry the Host header the decision was routed by.
   const url = new URL(request.url);

@@ -43,7 +43,8 @@ async function fromApiKey(key: string): Promise<Principal> {
 
 async function fromSession(request: Request): Promise<Principal | null> {
   const auth = await getAuth();
-  const session = await auth.api.getSession({ headers: request.headers });
+  // Always against the database: the signed cookie cache would keep a revoked session alive.
+  const session = await auth.api.getSession({ headers: request.headers, query: { disableCookieCache: true } });
   if (!session) return null;
   const workspaceId = session.session.activeOrganizationId;
   if (!workspaceId) throw new ApiError("forbidden", "Choose a workspace first");
