@@ -97,11 +97,28 @@ module.exports = {
       name: "hosts-not-to-server",
       severity: "error",
       comment:
-        "A host of the edge app (src/hosts: the Node redirector, the Worker) reaches src/server, " +
-        "src/app or server-only. Hosts talk to the origin over the signed protocol; only the " +
-        "origin owns the database and the app's services.",
-      from: { path: "^src/hosts/", pathNot: TEST_FILES },
+        "A host of the edge app (src/hosts: the Worker, and the Node redirector outside its direct " +
+        "store) reaches src/server, src/app or server-only. Hosts talk to the origin over the signed " +
+        "protocol; only the origin owns the database and the app's services. The one exception is " +
+        "the Node redirector's direct mode (docs/decisions/0015), checked by the two rules below.",
+      from: { path: "^src/hosts/", pathNot: [TEST_FILES, "^src/hosts/node/(main|redirector|direct)\\.ts$"] },
       to: { path: ["^src/(server|app)/", "(^|/)node_modules/server-only(/|$)", "^server-only$"], reachable: true },
+    },
+    {
+      name: "node-host-server-through-direct-store",
+      severity: "error",
+      comment:
+        "Only src/hosts/node/direct.ts (the redirector's direct mode) may import src/server, and " +
+        "only src/server/internal/direct.ts: the store the origin's internal endpoints also run.",
+      from: { path: "^src/hosts/", pathNot: [TEST_FILES, "^src/hosts/node/direct\\.ts$"] },
+      to: { path: ["^src/(server|app)/", "(^|/)node_modules/server-only(/|$)", "^server-only$"] },
+    },
+    {
+      name: "node-host-direct-store-entry",
+      severity: "error",
+      comment: "The redirector's direct mode reaches the server through src/server/internal/direct.ts only, and never src/app.",
+      from: { path: "^src/hosts/node/direct\\.ts$" },
+      to: { path: ["^src/app/", "^src/server/(?!internal/direct\\.ts$)"] },
     },
     {
       name: "core-not-to-edge",

@@ -3,7 +3,11 @@
 // redirect (the Next baseline). Needs DATABASE_URL (a Postgres server; the bench makes and drops
 // its own database) because it counts the clicks that landed: any loss fails the run.
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:redirect [-- --duration 10 --runs 3]
+// The redirector runs twice: on the origin protocol, and in direct mode (links, gates and clicks
+// in the bench database itself; with REDIS_URL set, clicks go onto a click stream of its own that a
+// `npm run worker` process stores, and the bench counts them in Postgres after the run).
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test [REDIS_URL=redis://127.0.0.1:6379] npm run bench:redirect [-- --duration 10 --runs 3]
 //
 // Targets 127.0.0.1 only; every load phase is bounded in time.
 import { spawn } from "node:child_process";
@@ -14,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { Redis } from "ioredis";
 import crawlers from "crawler-user-agents";
 import pg from "pg";
 import UserAgent from "user-agents";
@@ -82,7 +87,7 @@ async function spawnUntil(name, command, argv, env, cwd, ready) {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`${name} exited early:\n${output}`);
     try {
-      if (await ready()) return { child, coldStartMs: performance.now() - started, output: () => output };
+      if (await ready(() => output)) return { child, coldStartMs: performance.now() - started, output: () => output };
     } catch {
       // not up yet
     }
@@ -262,7 +267,7 @@ async function main() {
       build.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`baseline build failed (${code})`))));
     });
 
-    const [ceilingPort, baselinePort, originPort, redirectorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [ceilingPort, baselinePort, originPort, redirectorPort, directPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     const hostEnv = { SIGNPOST_SECRET: SECRET, SHORT_DOMAINS: SHORT_HOST, GEO_HEADERS: "vercel", TRUSTED_IP_HEADER: "x-real-ip" };
 
     const ceiling = await spawnUntil("ceiling", process.execPath, ["-e", ceilingScript], { PORT: String(ceilingPort) }, root, async () => (await fetch(`http://127.0.0.1:${ceilingPort}/`, { redirect: "manual" })).status === 302);
@@ -298,13 +303,16 @@ async function main() {
     // the hot path is what a busy link platform serves) and the rest, kept cold for the miss path.
     const hot = Array.from({ length: Math.min(2000, Math.floor(LINKS / 2)) }, (_, i) => `b${i}`);
     const cold = Array.from({ length: LINKS - hot.length }, (_, i) => `b${hot.length + i}`);
-    const coldHalf = Math.floor(cold.length / 2);
+    // The cold slugs in thirds: each host's miss path sees links no process has looked up yet.
+    const coldThird = Math.floor(cold.length / 3);
+    const coldSlice = (i) => cold.slice(i * coldThird, (i + 1) * coldThird);
 
     const redirector = await spawnUntil(
       "signpost redirector",
       process.execPath,
-      ["--import", "tsx", "src/hosts/node/main.ts"],
-      { ...hostEnv, ORIGIN_URL: originUrl, REDIRECTOR_PORT: String(redirectorPort) },
+      ["--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
+      // DATABASE_URL emptied: this one is the origin-protocol redirector.
+      { ...hostEnv, ORIGIN_URL: originUrl, REDIRECTOR_PORT: String(redirectorPort), DATABASE_URL: "" },
       root,
       async () => (await statusWithHost(`http://127.0.0.1:${redirectorPort}/b0`, SHORT_HOST)) === 302,
     );
@@ -329,7 +337,7 @@ async function main() {
 
     let before = await clicksStored(databaseUrl);
     const redirectorLoad = await load("signpost redirector", trafficTo(`http://127.0.0.1:${redirectorPort}`, { slugs: hot, hostHeader: SHORT_HOST }), redirector.child.pid, hot);
-    const redirectorMiss = await missRun("signpost redirector (cache miss)", `http://127.0.0.1:${redirectorPort}`, cold.slice(0, coldHalf));
+    const redirectorMiss = await missRun("signpost redirector (cache miss)", `http://127.0.0.1:${redirectorPort}`, coldSlice(0));
     const redirectorSent = redirectorLoad.redirectsSent + redirectorMiss.redirects;
     // Graceful shutdown flushes the redirector's click buffer.
     await stop(redirector.child);
@@ -339,11 +347,54 @@ async function main() {
 
     before = await clicksStored(databaseUrl);
     const nextLoad = await load("signpost next start (middleware)", trafficTo(`http://127.0.0.1:${originPort}`, { slugs: hot, hostHeader: SHORT_HOST }), origin.child.pid, hot);
-    const nextMiss = await missRun("signpost next start (cache miss)", `http://127.0.0.1:${originPort}`, cold.slice(coldHalf));
+    const nextMiss = await missRun("signpost next start (cache miss)", `http://127.0.0.1:${originPort}`, coldSlice(1));
     const nextSent = nextLoad.redirectsSent + nextMiss.redirects;
     stored = (await waitForClicks(databaseUrl, before + nextSent)) - before;
     results.push({ ...nextLoad, redirectsSent: nextSent, clicksStored: stored });
     report.missPath.push(nextMiss);
+
+    // Direct mode: the origin takes no part (ORIGIN_URL is a closed port). With Redis, a click
+    // stream of its own (a fresh key prefix) that only the worker below consumes.
+    const withRedis = Boolean(process.env.REDIS_URL);
+    const directPrefix = `bench-${dbName}:`;
+    const directEnv = { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: "10", REDIS_URL: withRedis ? process.env.REDIS_URL : "", REDIS_KEY_PREFIX: directPrefix };
+    let worker;
+    if (withRedis) {
+      worker = await spawnUntil(
+        "click worker",
+        process.execPath,
+        ["--conditions=react-server", "--import", "tsx", "src/worker/main.ts"],
+        { ...directEnv, APP_URL: originUrl, SIGNPOST_SECRET: SECRET },
+        root,
+        async (output) => output().includes('"msg":"worker ready"'),
+      );
+      children.push(worker.child);
+    }
+    const directName = `signpost redirector (direct${withRedis ? ", redis stream + worker" : ", postgres"})`;
+    const direct = await spawnUntil(
+      directName,
+      process.execPath,
+      ["--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
+      { ...hostEnv, ...directEnv, ORIGIN_URL: `http://127.0.0.1:${await freePort()}`, REDIRECTOR_PORT: String(directPort) },
+      root,
+      async () => (await statusWithHost(`http://127.0.0.1:${directPort}/b0`, SHORT_HOST)) === 302,
+    );
+    children.push(direct.child);
+    report.coldStart[directName] = direct.coldStartMs;
+    before = await clicksStored(databaseUrl);
+    const directLoad = await load(directName, trafficTo(`http://127.0.0.1:${directPort}`, { slugs: hot, hostHeader: SHORT_HOST }), direct.child.pid, hot);
+    const directMiss = await missRun(`${directName} (cache miss)`, `http://127.0.0.1:${directPort}`, coldSlice(2));
+    const directSent = directLoad.redirectsSent + directMiss.redirects;
+    await stop(direct.child);
+    // The worker may still be draining the stream's backlog.
+    stored = (await waitForClicks(databaseUrl, before + directSent, 300_000)) - before;
+    results.push({ ...directLoad, redirectsSent: directSent, clicksStored: stored });
+    report.missPath.push(directMiss);
+    if (withRedis) {
+      const redis = new Redis(process.env.REDIS_URL);
+      await redis.del(`${directPrefix}clicks`, `${directPrefix}clicks:dead`).catch(() => {});
+      redis.disconnect();
+    }
     report.hosts = results;
   } finally {
     for (const child of children.reverse()) await stop(child);
@@ -353,7 +404,7 @@ async function main() {
 }
 
 const report = await main();
-const [ceiling, baseline, redirector, nextHost] = report.hosts;
+const [ceiling, baseline, redirector, nextHost, directHost] = report.hosts;
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
 const rows = report.hosts.map((h) => [
   h.name,
@@ -382,6 +433,7 @@ const checks = [
   [`next path ≥ 0.85 × do-nothing Next middleware (${fmt(nextHost.rps / baseline.rps, 3)})`, nextHost.rps >= 0.85 * baseline.rps],
   [`no click lost on the redirector (${redirector.redirectsSent} sent, ${redirector.clicksStored} stored)`, redirector.clicksStored >= redirector.redirectsSent],
   [`no click lost on next start (${nextHost.redirectsSent} sent, ${nextHost.clicksStored} stored)`, nextHost.clicksStored >= nextHost.redirectsSent],
+  [`no click lost on the direct-mode redirector (${directHost.redirectsSent} sent, ${directHost.clicksStored} stored)`, directHost.clicksStored >= directHost.redirectsSent],
 ];
 console.log("\nclicks stored may exceed redirects counted by up to 50 per load phase: requests still in flight when a timed run stops are answered (and recorded) but not counted by autocannon.");
 console.log("\ngoals:");

@@ -328,7 +328,40 @@ describe("parseRedirectorConfig (standalone Node redirector)", () => {
       redisUrl: undefined,
       clickBuffer: 200_000,
       shutdownSeconds: 120,
+      direct: null,
     });
+  });
+
+  test("DATABASE_URL switches on direct mode, with its pool size, key prefix and GeoIP file", () => {
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, DATABASE_URL: "postgres://u@db:5432/signpost" }).direct).toEqual({
+      databaseUrl: "postgres://u@db:5432/signpost",
+      poolMax: 10,
+      redisKeyPrefix: "signpost:",
+      geoipDatabase: undefined,
+    });
+    const config = parseRedirectorConfig({
+      SIGNPOST_SECRET: SECRET,
+      DATABASE_URL: "postgresql://u:p@db/signpost",
+      DATABASE_POOL_MAX: "4",
+      REDIS_URL: "redis://cache:6379",
+      REDIS_KEY_PREFIX: "tenant-a:",
+      GEOIP_DATABASE: "/data/GeoLite2-Country.mmdb",
+    });
+    expect(config.direct).toEqual({ databaseUrl: "postgresql://u:p@db/signpost", poolMax: 4, redisKeyPrefix: "tenant-a:", geoipDatabase: "/data/GeoLite2-Country.mmdb" });
+    expect(config.redisUrl).toBe("redis://cache:6379");
+    // Empty counts as unset: the origin protocol.
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, DATABASE_URL: "" }).direct).toBeNull();
+  });
+
+  test.each(["file:///var/signpost/pglite", ".signpost", "mysql://db/signpost"])("direct mode refuses DATABASE_URL %s: Postgres only", (value) => {
+    const error = configErrorOf(() => parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, DATABASE_URL: value }));
+    expect(variables(error)).toEqual(["DATABASE_URL"]);
+    expect(error.message).toContain("DATABASE_URL: must be a postgres:// or postgresql:// URL (direct mode needs Postgres");
+  });
+
+  test("DATABASE_POOL_MAX and REDIS_KEY_PREFIX are checked for the redirector too", () => {
+    const error = configErrorOf(() => parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, DATABASE_URL: "postgres://db/s", DATABASE_POOL_MAX: "0", REDIS_KEY_PREFIX: "has space" }));
+    expect(variables(error)).toEqual(["DATABASE_POOL_MAX", "REDIS_KEY_PREFIX"]);
   });
 
   test("REDIRECTOR_CLICK_BUFFER and REDIRECTOR_SHUTDOWN_SECONDS are bounded whole numbers", () => {

@@ -153,6 +153,21 @@ const redirectorSchema = edgeSchema.extend({
   REDIRECTOR_CLICK_BUFFER: z.coerce.number().int().min(100).max(5_000_000).default(200_000),
   /** How long a graceful shutdown may take to flush buffered clicks before the process gives up. */
   REDIRECTOR_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /**
+   * Direct mode: when set, the redirector looks links up, runs the gates and writes clicks in this
+   * Postgres itself (clicks onto the Redis click stream when REDIS_URL is set) instead of calling
+   * the origin. It never migrates: the app (`npm start`) owns the schema. Postgres only.
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL (direct mode needs Postgres; the embedded database belongs to the app process)")
+    .optional(),
+  /** Postgres connections per redirector process in direct mode (each REDIRECTOR_WORKERS process has its own pool). */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Direct mode: prefix of the click stream's Redis keys; must match the app's and the workers'. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "must be 1-64 letters, digits or : _ . -").default("signpost:"),
+  /** Direct mode: a GeoLite2/GeoIP2 Country .mmdb to use instead of the one shipped with Signpost. */
+  GEOIP_DATABASE: z.string().min(1).optional(),
 });
 
 export type EdgeConfig = ReturnType<typeof finishEdge>;
@@ -208,6 +223,10 @@ function finishRedirector(raw: z.infer<typeof redirectorSchema>) {
     redisUrl: raw.REDIS_URL,
     clickBuffer: raw.REDIRECTOR_CLICK_BUFFER,
     shutdownSeconds: raw.REDIRECTOR_SHUTDOWN_SECONDS,
+    /** Direct mode (links, gates and clicks in the database) when set; the origin protocol otherwise. */
+    direct: raw.DATABASE_URL
+      ? { databaseUrl: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX, redisKeyPrefix: raw.REDIS_KEY_PREFIX, geoipDatabase: raw.GEOIP_DATABASE }
+      : null,
   };
 }
 

@@ -28,12 +28,41 @@ export interface BatchingOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Batches clicks per isolate and posts them to the origin's signed ingest endpoint. A failed post
- * is retried with backoff; the batch is idempotent by click id, so a retry after a lost answer
- * cannot double-count.
+ * Delivers one batch (at most 500 clicks) somewhere durable. Resolves once the batch is safe;
+ * rejects to have it retried, or with a {@link ClickBatchRejectedError} when a retry cannot help.
  */
-export function createBatchingClickSink(origin: OriginClient, options: BatchingOptions = {}): ClickSink {
-  // The origin takes at most 500 clicks per batch (clickBatchSchema).
+export type ClickPoster = (batch: ClickEvent[]) => Promise<void>;
+
+/** A batch the receiver refused for good (a 4xx other than 429, an invalid batch): not retried. */
+export class ClickBatchRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ClickBatchRejectedError";
+  }
+}
+
+/** Posts batches to the origin's signed ingest endpoint (`POST /api/internal/v1/clicks`). */
+export function originClickPoster(origin: OriginClient): ClickPoster {
+  return async (batch) => {
+    const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify({ clicks: batch }) });
+    await response.body?.cancel();
+    if (response.ok) return;
+    const message = `click ingest answered ${response.status}`;
+    // Will not get better.
+    if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new ClickBatchRejectedError(message);
+    throw new Error(message);
+  };
+}
+
+/**
+ * Batches clicks per isolate and delivers them: to the origin's signed ingest endpoint (given an
+ * {@link OriginClient}), or through any {@link ClickPoster} (the Node redirector's direct store).
+ * A failed delivery is retried with backoff; the batch is idempotent by click id, so a retry after
+ * a lost answer cannot double-count.
+ */
+export function createBatchingClickSink(target: OriginClient | ClickPoster, options: BatchingOptions = {}): ClickSink {
+  const deliver = typeof target === "function" ? target : originClickPoster(target);
+  // The origin (and the direct store) take at most 500 clicks per batch (clickBatchSchema).
   const maxBatch = Math.min(options.maxBatch ?? 500, 500);
   const maxConcurrent = options.maxConcurrent ?? 4;
   const maxDelayMs = options.maxDelayMs ?? 25;
@@ -54,16 +83,12 @@ export function createBatchingClickSink(origin: OriginClient, options: BatchingO
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
       try {
-        const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify({ clicks: batch }) });
-        await response.body?.cancel();
-        if (response.ok) {
-          counts.sent += batch.length;
-          return;
-        }
-        lastError = new Error(`click ingest answered ${response.status}`);
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) break; // will not get better
+        await deliver(batch);
+        counts.sent += batch.length;
+        return;
       } catch (error) {
         lastError = error;
+        if (error instanceof ClickBatchRejectedError) break;
       }
     }
     drop(batch, lastError);

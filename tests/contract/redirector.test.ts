@@ -1,4 +1,9 @@
-/** The edge contract on the standalone Node redirector (src/hosts/node), in front of `next start`. */
+/**
+ * The edge contract on the standalone Node redirector (src/hosts/node), in front of `next start`:
+ * on the origin protocol, and in direct mode (DATABASE_URL: links, gates and clicks in Postgres,
+ * with ORIGIN_URL pointing at a closed port so every answer comes from the database).
+ */
+import { describe } from "vitest";
 import { freePort, startApp, TEST_SECRET } from "../support/app-server";
 import { startRedirector } from "../support/redirector";
 import { defineContract } from "./suite";
@@ -17,4 +22,27 @@ defineContract("standalone Node redirector", async () => {
       await app.stop();
     },
   };
+});
+
+describe.skipIf(!process.env.DATABASE_URL)("direct mode (needs DATABASE_URL: Postgres)", () => {
+  defineContract("standalone Node redirector, direct mode", async () => {
+    const port = await freePort();
+    const domain = `localhost:${port}`;
+    const app = await startApp("postgres", { SHORT_DOMAINS: domain });
+    const redirector = await startRedirector(port, {
+      SIGNPOST_SECRET: TEST_SECRET,
+      ORIGIN_URL: `http://127.0.0.1:${await freePort()}`,
+      SHORT_DOMAINS: domain,
+      DATABASE_URL: app.env.DATABASE_URL!,
+    });
+    return {
+      originUrl: app.url,
+      domain,
+      request: (path, init) => fetch(`${redirector.url}${path}`, init),
+      stop: async () => {
+        await redirector.stop();
+        await app.stop();
+      },
+    };
+  });
 });

@@ -21,7 +21,8 @@ export interface Redirector {
 
 export function spawnRedirector(env: Record<string, string>, command: "node" | "npm" = "node") {
   const fullEnv: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
-  const [file, args] = command === "node" ? [process.execPath, ["--import", "tsx", MAIN]] : ["npm", ["run", "--silent", "start:redirector"]];
+  // As `npm run start:redirector` runs it: direct mode loads `server-only` modules (react-server condition).
+  const [file, args] = command === "node" ? [process.execPath, ["--conditions=react-server", "--import", "tsx", MAIN]] : ["npm", ["run", "--silent", "start:redirector"]];
   const child: ChildProcess = spawn(file, args, { cwd: root, env: fullEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));

@@ -40,11 +40,17 @@ export function subscribeLinkChanges(
   });
   return {
     async close() {
-      try {
-        await redis.quit();
-      } catch {
-        redis.disconnect();
+      // QUIT waits in the offline queue while Redis is down (it would never settle): only a
+      // connected client says goodbye; any other is just disconnected, which stops reconnecting.
+      if (redis.status === "ready") {
+        try {
+          await redis.quit();
+          return;
+        } catch {
+          // fall through
+        }
       }
+      redis.disconnect();
     },
   };
 }

@@ -2,6 +2,10 @@
  * `npm run start:redirector`: the standalone Node redirector (see README, "Standalone redirector").
  * One process, or with REDIRECTOR_WORKERS > 1 (or `auto`) a node:cluster primary that forks that
  * many workers sharing the port; each worker has its own link cache and click buffer.
+ *
+ * With DATABASE_URL (direct mode, docs/decisions/0015) each process reads links and writes clicks
+ * in Postgres / the Redis click stream itself, through the origin's server code; that code is
+ * `server-only`, so the entry runs with `node --conditions=react-server --import tsx`.
  */
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
@@ -23,15 +27,23 @@ function loadConfig(): RedirectorConfig {
   }
 }
 
+/** Exits once stdout and stderr are flushed: writes to a pipe are asynchronous, and `process.exit` would cut the last log lines. */
+function exitFlushed(code: number): void {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 async function runWorker(config: RedirectorConfig): Promise<void> {
   let redirector;
   try {
     redirector = await startRedirector(config);
   } catch (error) {
     log("error", "redirector failed to start", { error: String(error), port: config.port });
-    process.exit(1);
+    exitFlushed(1);
+    return;
   }
-  log("info", "redirector listening", { port: redirector.port, shortDomains: config.shortDomains, origin: config.originUrl, redis: Boolean(config.redisUrl) });
+  // Direct mode names no origin (it calls none) and never logs DATABASE_URL (it may hold a password).
+  const store = config.direct ? { store: "direct", databasePoolMax: config.direct.poolMax } : { store: "origin", origin: config.originUrl };
+  log("info", "redirector listening", { port: redirector.port, shortDomains: config.shortDomains, ...store, redis: Boolean(config.redisUrl) });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -44,10 +56,10 @@ async function runWorker(config: RedirectorConfig): Promise<void> {
       process.exit(1);
     }, config.shutdownSeconds * 1000).unref();
     redirector.close().then(
-      () => process.exit(0),
+      () => exitFlushed(0),
       (error) => {
         log("error", "shutdown failed", { error: String(error) });
-        process.exit(1);
+        exitFlushed(1);
       },
     );
   };

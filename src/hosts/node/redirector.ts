@@ -27,14 +27,19 @@ function plainAddress(address: string | undefined): string | null {
 /**
  * The standalone redirector: the edge app on a minimal Node HTTP adapter, answering every path on
  * the configured short hosts (and a bare 404 on any other host: it serves short links only).
+ * Throws when it cannot start: the port is taken, or in direct mode the database is unreachable or
+ * not migrated to this code's schema (`SchemaNotCurrentError`, src/server/internal/direct.ts).
  */
 export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
   const remoteAddresses = new WeakMap<Request, string | null>();
-  // Wired exactly like every other host; the socket's address stands in when TRUSTED_IP_HEADER is unset.
-  const { app, links: cache, clicks } = createEdgeAppFromConfig(config, {
-    remoteAddress: (request) => remoteAddresses.get(request) ?? null,
-    clickBuffer: config.clickBuffer,
-  });
+  // The socket's address stands in when TRUSTED_IP_HEADER is unset.
+  const hooks = { remoteAddress: (request: Request) => remoteAddresses.get(request) ?? null, clickBuffer: config.clickBuffer };
+  const { direct } = config;
+  // Direct mode (DATABASE_URL): links, gates and clicks in the database; its code is loaded only then.
+  // Otherwise wired exactly like every other host, on the origin protocol.
+  const { app, links: cache, clicks, close: closeStore } = direct
+    ? await (await import("./direct")).createDirectEdgeApp({ ...config, direct }, hooks)
+    : { ...createEdgeAppFromConfig(config, hooks), close: async () => {} };
   const shortHosts = new Set(config.shortDomains);
 
   // Background work the app hands over (click batches, cache refreshes), awaited on shutdown.
@@ -66,10 +71,17 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     },
   });
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once("error", reject);
-    server.once("listening", () => resolve((server.address() as AddressInfo).port));
-  });
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.once("listening", () => resolve((server.address() as AddressInfo).port));
+    });
+  } catch (error) {
+    await subscription?.close();
+    await closeStore();
+    throw error;
+  }
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -82,6 +94,8 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     // 2. Background work, including work started by the last requests (loop: it may add more).
     while (pending.size > 0) await Promise.allSettled([...pending]);
     await subscription?.close();
+    // 3. The direct store's pool and click-stream connection, once nothing can need them.
+    await closeStore();
     log("info", "redirector stopped", { clicks: clicks.stats(), cache: cache.stats() });
   }
 

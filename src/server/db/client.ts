@@ -29,6 +29,12 @@ export interface OpenOptions {
   databaseUrl?: string;
   dataDir: string;
   poolMax?: number;
+  /**
+   * Postgres only. `false`: apply no migrations, for processes that use the database but do not
+   * own its schema (the standalone redirector in direct mode, which checks the schema itself with
+   * `pendingMigrationTags`). Default true.
+   */
+  migrate?: boolean;
 }
 
 const MIGRATIONS = path.join(process.cwd(), "drizzle");
@@ -44,13 +50,15 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     pool.on("error", (error) => {
       console.error(JSON.stringify({ level: "warn", msg: "idle postgres connection lost", error: error.message }));
     });
-    const client = await pool.connect();
-    try {
-      await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID.toString()]);
-      await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
-    } finally {
-      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID.toString()]).catch(() => {});
-      client.release();
+    if (options.migrate !== false) {
+      const client = await pool.connect();
+      try {
+        await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID.toString()]);
+        await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
+      } finally {
+        await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID.toString()]).catch(() => {});
+        client.release();
+      }
     }
     return {
       db: drizzlePg(pool, { schema }) as unknown as Db,
