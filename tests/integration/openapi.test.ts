@@ -42,6 +42,11 @@ const ENDPOINTS: Record<string, string[]> = {
   "/tags": ["get", "post"],
   "/tags/{id}": ["delete", "get", "patch"],
   "/setup": ["get", "post"],
+  "/analytics": ["get"],
+  "/analytics/timeseries": ["get"],
+  "/analytics/top": ["get"],
+  "/analytics/variants": ["get"],
+  "/analytics/export": ["get"],
 };
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];

@@ -292,7 +292,7 @@ export const click = pgTable(
  * (so a re-delivered batch, whose rows already exist, adds nothing). One row per link, bucket,
  * dimension and value, humans and bots apart. Dimension "all" (value "") is the plain count; the
  * others are CLICK_DIMENSIONS. An unknown value is "". Only visits that reached something are
- * rolled up: humans with a counted reason, and bots (see src/server/clicks/rollup.ts).
+ * rolled up: humans with a counted reason, and bots (see src/server/clicks/ingest.ts).
  */
 const rollupColumns = () => ({
   // No foreign key to the workspace: the link's cascades, and every upsert would pay for the check.

@@ -1,8 +1,8 @@
 import "server-only";
 /**
  * The public API's OpenAPI 3.1 document, generated from the zod schemas the routes validate with
- * (src/core/link.ts, src/core/rules.ts, the setup schema), so the document cannot drift from what
- * the API accepts and returns. Served at GET /api/v1/openapi.json and rendered at /docs/api.
+ * (src/core/link.ts, src/core/rules.ts, src/core/analytics.ts, the setup schema), so the document
+ * cannot drift from what the API accepts and returns. Served at GET /api/v1/openapi.json and rendered at /docs/api.
  */
 import { z } from "zod";
 import {
@@ -11,6 +11,18 @@ import {
   type ZodOpenApiOperationObject,
   type ZodOpenApiResponsesObject,
 } from "zod-openapi";
+import {
+  analyticsQuerySchema,
+  analyticsTotalsSchema,
+  CLICK_DIMENSIONS,
+  EXPORT_COLUMNS,
+  exportQuerySchema,
+  timeseriesSchema,
+  topQuerySchema,
+  topSchema,
+  variantsQuerySchema,
+  variantsSchema as analyticsVariantsSchema,
+} from "@/core/analytics";
 import {
   availabilityQuerySchema,
   availabilitySchema,
@@ -137,6 +149,14 @@ const BODY_NOTES: Partial<Record<ErrorCode, string>> = {
 };
 const bulkNote = `more than ${MAX_BULK} items, or the body is larger than 1 MB`;
 
+const ANALYTICS_ERRORS = ["validation_failed", "not_found"] as const satisfies readonly ErrorCode[];
+const ANALYTICS_NOTES: Partial<Record<ErrorCode, string>> = {
+  validation_failed: "a query parameter is invalid (`field` names it): a bad date-time, `end` not after `start`, a range over three years, an unknown time zone, `interval=hour` over 31 days…",
+  not_found: "`linkId` or `tagId` names no link or tag of this workspace",
+};
+const ANALYTICS_SEMANTICS =
+  "A click is a person reaching a destination (bots are counted apart, and added with `includeBots=true`). Uniques are distinct visitor ids, which rotate daily (UTC), so a visitor returning on another day counts again. The range is widened to whole buckets of `interval` in `timezone`, so totals equal the sum of the timeseries for the same parameters.";
+
 // ---- Operations --------------------------------------------------------------------------------
 
 const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
@@ -145,14 +165,15 @@ interface Op {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "Links" | "Tags" | "Setup";
+  tag: "Links" | "Tags" | "Analytics" | "Setup";
   /** Required scope; absent for the unauthenticated setup endpoints. */
   scope?: Scope;
   requestParams?: ZodOpenApiOperationObject["requestParams"];
   body?: z.ZodType;
   /** A request body a client would send; the tests check that the schema accepts it. */
   example?: unknown;
-  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType };
+  /** `mediaType` defaults to application/json. */
+  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; mediaType?: string };
   errors: readonly ErrorCode[];
   notes?: Partial<Record<ErrorCode, string>>;
   /** Bulk operations: the body field that holds the items (at most MAX_BULK). */
@@ -175,7 +196,7 @@ function operation(op: Op): ZodOpenApiOperationObject {
     responses: {
       [String(op.ok.status)]: {
         description: op.ok.description,
-        ...(op.ok.schema ? { content: json(op.ok.schema) } : {}),
+        ...(op.ok.schema ? { content: op.ok.mediaType ? { [op.ok.mediaType]: { schema: op.ok.schema } } : json(op.ok.schema) } : {}),
       },
       ...errorResponses(
         [...(op.scope ? AUTH_ERRORS : []), ...(op.body ? BODY_ERRORS : []), ...op.errors],
@@ -378,6 +399,75 @@ function paths(): ZodOpenApiObject["paths"] {
         errors: ["not_found"],
       }),
     },
+    "/analytics": {
+      get: operation({
+        operationId: "getAnalytics",
+        summary: "Click totals",
+        description: `Clicks, distinct visitors and bot visits over a range. ${ANALYTICS_SEMANTICS}`,
+        tag: "Analytics",
+        scope: "analytics:read",
+        requestParams: { query: analyticsQuerySchema },
+        ok: { status: 200, description: "Totals over the (widened) range.", schema: analyticsTotalsSchema },
+        errors: ANALYTICS_ERRORS,
+        notes: ANALYTICS_NOTES,
+      }),
+    },
+    "/analytics/timeseries": {
+      get: operation({
+        operationId: "getAnalyticsTimeseries",
+        summary: "Clicks over time",
+        description: `One point per local hour or day of \`timezone\` (23 or 25 hours on DST days), every bucket of the range, empty ones as zeros. ${ANALYTICS_SEMANTICS}`,
+        tag: "Analytics",
+        scope: "analytics:read",
+        requestParams: { query: analyticsQuerySchema },
+        ok: { status: 200, description: "The points, oldest first.", schema: timeseriesSchema },
+        errors: ANALYTICS_ERRORS,
+        notes: ANALYTICS_NOTES,
+      }),
+    },
+    "/analytics/top": {
+      get: operation({
+        operationId: "getAnalyticsTop",
+        summary: "Top values of a dimension",
+        description: `The most clicked values of one of: ${CLICK_DIMENSIONS.map((d) => `\`${d}\``).join(", ")}; \`null\` is unknown. ${ANALYTICS_SEMANTICS}`,
+        tag: "Analytics",
+        scope: "analytics:read",
+        requestParams: { query: topQuerySchema },
+        ok: { status: 200, description: "The values, most clicked first.", schema: topSchema },
+        errors: ANALYTICS_ERRORS,
+        notes: ANALYTICS_NOTES,
+      }),
+    },
+    "/analytics/variants": {
+      get: operation({
+        operationId: "getAnalyticsVariants",
+        summary: "A/B results of a link",
+        description: `Clicks, share and distinct visitors per variant of one link. ${ANALYTICS_SEMANTICS}`,
+        tag: "Analytics",
+        scope: "analytics:read",
+        requestParams: { query: variantsQuerySchema },
+        ok: { status: 200, description: "One entry per variant.", schema: analyticsVariantsSchema },
+        errors: ANALYTICS_ERRORS,
+        notes: ANALYTICS_NOTES,
+      }),
+    },
+    "/analytics/export": {
+      get: operation({
+        operationId: "exportClicks",
+        summary: "Export raw clicks as CSV",
+        description: [
+          "Every stored click in `[start, end)` (exact instants, no buckets), oldest first, as a streamed CSV download: people only unless `includeBots=true`, whatever the click's `reason` (so also password forms and expired pages).",
+          `Columns: ${EXPORT_COLUMNS.map((c) => `\`${c}\``).join(", ")}. \`region\` is ISO 3166-2 (\`US-CA\`); \`rule\` and \`variant\` are 0-based indexes; cells starting with = + - @ are prefixed with \`'\` so spreadsheets do not run them.`,
+          "No IP addresses are stored; user agents and visitor ids are not exported. Clicks older than the instance's raw-click retention are not available.",
+        ].join("\n\n"),
+        tag: "Analytics",
+        scope: "analytics:read",
+        requestParams: { query: exportQuerySchema },
+        ok: { status: 200, description: "The CSV (`content-disposition: attachment`).", schema: z.string(), mediaType: "text/csv" },
+        errors: ANALYTICS_ERRORS,
+        notes: ANALYTICS_NOTES,
+      }),
+    },
     "/setup": {
       get: operation({
         operationId: "getSetupStatus",
@@ -423,6 +513,7 @@ function build(serverUrl: string): OpenApiDocument {
       tags: [
         { name: "Links", description: "Short links and their routing." },
         { name: "Tags", description: "Labels for organising links." },
+        { name: "Analytics", description: "Click counts, breakdowns, A/B results and raw exports." },
         { name: "Setup", description: "First-run setup of a new instance (no authentication)." },
       ],
       paths: paths(),
@@ -453,6 +544,10 @@ function build(serverUrl: string): OpenApiDocument {
           UpdateTag: updateTagSchema,
           Setup: setupSchema,
           SetupResult: setupResultSchema,
+          AnalyticsTotals: analyticsTotalsSchema,
+          AnalyticsTimeseries: timeseriesSchema,
+          AnalyticsTop: topSchema,
+          AnalyticsVariants: analyticsVariantsSchema,
           Error: errorSchema,
         },
       },

@@ -1,0 +1,9 @@
+import { analyticsQuerySchema } from "@/core/analytics";
+import { parseQuery } from "@/server/api/errors";
+import { withPrincipal } from "@/server/api/handler";
+import { analyticsContext } from "@/server/analytics/context";
+import { analyticsTotals } from "@/server/analytics/queries";
+
+export const GET = withPrincipal("analytics:read", async (request, { principal }) =>
+  Response.json(await analyticsTotals(await analyticsContext(principal), parseQuery(request, analyticsQuerySchema))),
+);

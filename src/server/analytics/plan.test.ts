@@ -1,0 +1,102 @@
+import { describe, expect, test } from "vitest";
+import { planSources, type SourcePlan, type TimeRange } from "./plan";
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const t = (iso: string) => Date.parse(iso);
+const r = (from: string, to: string): TimeRange => ({ from: t(from), to: t(to) });
+
+/** Every range of the plan is disjoint from the others and together they cover [start, end) exactly. */
+function expectExactCover(plan: SourcePlan, start: number, end: number): void {
+  const all = [...plan.days, ...plan.hours, ...plan.raw].sort((a, b) => a.from - b.from);
+  expect(all[0]?.from).toBe(start);
+  expect(all.at(-1)?.to).toBe(end);
+  for (let i = 1; i < all.length; i++) expect(all[i]!.from, `gap or overlap before range ${i}`).toBe(all[i - 1]!.to);
+}
+
+/** No bucket edge lies strictly inside a rollup range's days/hours, and rollup ranges are aligned. */
+function expectRollupsUncut(plan: SourcePlan, boundaries: number[]): void {
+  const inside = (from: number, to: number) => boundaries.some((b) => b > from && b < to);
+  for (const range of plan.days) {
+    expect(range.from % DAY).toBe(0);
+    expect(range.to % DAY).toBe(0);
+    for (let day = range.from; day < range.to; day += DAY) expect(inside(day, day + DAY)).toBe(false);
+  }
+  for (const range of plan.hours) {
+    expect(range.from % HOUR).toBe(0);
+    expect(range.to % HOUR).toBe(0);
+    for (let hour = range.from; hour < range.to; hour += HOUR) expect(inside(hour, hour + HOUR)).toBe(false);
+  }
+  // Raw only where needed: each raw range's hours hold an edge that is not on the hour.
+  for (const range of plan.raw) {
+    for (let hour = Math.floor(range.from / HOUR) * HOUR; hour < range.to; hour += HOUR) {
+      expect(boundaries.some((b) => b % HOUR !== 0 && b >= hour && b < hour + HOUR), `raw hour ${new Date(hour).toISOString()}`).toBe(true);
+    }
+  }
+}
+
+describe("planSources", () => {
+  test("UTC days read the daily rollup only", () => {
+    const boundaries = [t("2025-03-01T00:00:00Z"), t("2025-03-02T00:00:00Z"), t("2025-03-03T00:00:00Z"), t("2025-03-04T00:00:00Z")];
+    expect(planSources(boundaries, { useDays: true })).toEqual({ days: [r("2025-03-01T00:00:00Z", "2025-03-04T00:00:00Z")], hours: [], raw: [] });
+    expect(planSources(boundaries, { useDays: false })).toEqual({ days: [], hours: [r("2025-03-01T00:00:00Z", "2025-03-04T00:00:00Z")], raw: [] });
+  });
+
+  test("New York days (edges at 05:00 or 04:00 UTC) read hours: no UTC day lies inside one of them", () => {
+    const boundaries = [t("2025-03-08T05:00:00Z"), t("2025-03-09T05:00:00Z"), t("2025-03-10T04:00:00Z")];
+    expect(planSources(boundaries, { useDays: true })).toEqual({ days: [], hours: [r("2025-03-08T05:00:00Z", "2025-03-10T04:00:00Z")], raw: [] });
+  });
+
+  test("one New York bucket over several days: whole UTC days from the daily rollup, the ends hourly", () => {
+    const plan = planSources([t("2025-03-01T05:00:00Z"), t("2025-03-10T04:00:00Z")], { useDays: true });
+    expect(plan).toEqual({
+      days: [r("2025-03-02T00:00:00Z", "2025-03-10T00:00:00Z")],
+      hours: [r("2025-03-01T05:00:00Z", "2025-03-02T00:00:00Z"), r("2025-03-10T00:00:00Z", "2025-03-10T04:00:00Z")],
+      raw: [],
+    });
+  });
+
+  test("Kolkata days: the hours holding the :30 edges from raw clicks, clipped to the range; the rest hourly", () => {
+    const boundaries = [t("2025-03-04T18:30:00Z"), t("2025-03-05T18:30:00Z"), t("2025-03-06T18:30:00Z")];
+    const plan = planSources(boundaries, { useDays: true });
+    expect(plan).toEqual({
+      days: [],
+      hours: [r("2025-03-04T19:00:00Z", "2025-03-05T18:00:00Z"), r("2025-03-05T19:00:00Z", "2025-03-06T18:00:00Z")],
+      raw: [r("2025-03-04T18:30:00Z", "2025-03-04T19:00:00Z"), r("2025-03-05T18:00:00Z", "2025-03-05T19:00:00Z"), r("2025-03-06T18:00:00Z", "2025-03-06T18:30:00Z")],
+    });
+  });
+
+  test("Kolkata hours: every hour is cut, so all raw, in one merged range", () => {
+    const boundaries = Array.from({ length: 25 }, (_, i) => t("2025-03-04T18:30:00Z") + i * HOUR);
+    expect(planSources(boundaries, { useDays: true })).toEqual({ days: [], hours: [], raw: [r("2025-03-04T18:30:00Z", "2025-03-05T18:30:00Z")] });
+  });
+
+  test("a range inside one hour is raw", () => {
+    expect(planSources([t("2025-03-04T10:15:00Z"), t("2025-03-04T10:45:00Z")], { useDays: true })).toEqual({
+      days: [],
+      hours: [],
+      raw: [r("2025-03-04T10:15:00Z", "2025-03-04T10:45:00Z")],
+    });
+  });
+
+  test("refuses fewer than two edges", () => {
+    expect(() => planSources([t("2025-03-04T10:15:00Z")], { useDays: true })).toThrow(/start and an end/);
+  });
+
+  test("random edges: always an exact, disjoint cover, rollups never cut, raw only where an edge is off the hour", () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const steps = [15 * 60_000, 30 * 60_000, HOUR, 23 * HOUR, DAY, 25 * HOUR, 3 * DAY];
+    for (let run = 0; run < 300; run++) {
+      const boundaries = [t("2025-03-01T00:00:00Z") + Math.floor(random() * 96) * 15 * 60_000];
+      const count = 1 + Math.floor(random() * 12);
+      for (let i = 0; i < count; i++) boundaries.push(boundaries.at(-1)! + steps[Math.floor(random() * steps.length)]!);
+      for (const useDays of [true, false]) {
+        const plan = planSources(boundaries, { useDays });
+        expectExactCover(plan, boundaries[0]!, boundaries.at(-1)!);
+        expectRollupsUncut(plan, boundaries);
+        if (!useDays) expect(plan.days).toEqual([]);
+      }
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import "server-only";
+import { sql, type SQL } from "drizzle-orm";
+import { TOTAL_DIMENSION, type ClickDimension } from "@/core/analytics";
+import { COUNTED_REASONS } from "@/core/link";
+import type { Db } from "@/server/db/client";
+import { click, clickRollupDay, clickRollupHour, clickVisitorHour, link, linkTag } from "@/server/db/schema";
+import type { SourcePlan, TimeRange } from "./plan";
+
+/**
+ * SQL building blocks of the analytics queries: which links a query covers, time ranges, and the
+ * rows each source contributes, in one shape per kind so the sources can be unioned:
+ * clicks `(ts, value, is_bot, clicks)` and visitors `(ts, visitor_id, variant_index)`.
+ */
+
+/** Which clicks a query covers: always one workspace, optionally narrowed. Ids already checked. */
+export interface AnalyticsScope {
+  workspaceId: string;
+  linkId?: string;
+  tagId?: string;
+  domain?: string;
+}
+
+/** The rows of a raw query, whichever driver runs it (node-postgres and PGlite both have `rows`). */
+export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+/** Counts arrive as bigint text (node-postgres), bigint or number (PGlite). */
+export function toCount(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw new Error(`Not a count: ${String(value)}`);
+  return number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+export const timestamp = (ms: number) => sql`${iso(ms)}::timestamptz`;
+export const timestamps = (values: readonly number[]) => sql`${sql.param(values.map(iso))}::timestamptz[]`;
+
+/** `column` in any of `ranges` (disjoint, ascending). */
+function inRanges(column: SQL, ranges: readonly TimeRange[]): SQL {
+  const first = ranges[0]!;
+  const last = ranges.at(-1)!;
+  const hull = sql`${column} >= ${timestamp(first.from)} and ${column} < ${timestamp(last.to)}`;
+  if (ranges.length === 1) return hull;
+  // One index range over the hull; width_bucket finds the range whose start is the latest at or
+  // before the row's time, and the row counts when it is also before that range's end. Index 0
+  // (before every range) reads NULL, which is not true.
+  return sql`${hull} and (${timestamps(ranges.map((r) => r.to))})[width_bucket(${column}, ${timestamps(ranges.map((r) => r.from))})] > ${column}`;
+}
+
+/** Up to this many raw ranges are spelled out as ORed conditions (see rawSelect). */
+const MAX_ORED_RANGES = 100;
+
+/**
+ * `select columns from click c where …` over the raw clicks in `ranges`, one index range scan per
+ * range (they are few and short: the hours that bucket edges cut). Spelled out as constant ranges
+ * the planner estimates them exactly (a join against unnest() is estimated at thousands of times
+ * the real rows, which brings on parallel sequential scans and JIT compilation); past
+ * MAX_ORED_RANGES (years of half-hour-zone days) a LATERAL join keeps it to one scan per range.
+ */
+function rawSelect(columns: SQL, where: SQL, ranges: readonly TimeRange[]): SQL {
+  if (ranges.length <= MAX_ORED_RANGES) {
+    const column = sql.raw("c.clicked_at");
+    const any = sql.join(
+      ranges.map((range) => sql`(${inRanges(column, [range])})`),
+      sql` or `,
+    );
+    return sql`select ${columns} from ${click} c where (${any}) and ${where}`;
+  }
+  return sql`select x.* from unnest(${timestamps(ranges.map((r) => r.from))}, ${timestamps(ranges.map((r) => r.to))}) as span(f, t)
+    cross join lateral (select ${columns} from ${click} c where c.clicked_at >= span.f and c.clicked_at < span.t and ${where}) x`;
+}
+
+/**
+ * The links a query covers, as a condition on table alias `alias`. A single link is matched by id
+ * (its rows carry its workspace); otherwise by workspace, narrowed by tag and domain.
+ */
+export function scopeCondition(alias: "r" | "v" | "c", scope: AnalyticsScope): SQL {
+  const a = sql.raw(alias);
+  const parts = [scope.linkId ? sql`${a}.link_id = ${scope.linkId}` : sql`${a}.workspace_id = ${scope.workspaceId}`];
+  if (scope.tagId) parts.push(sql`${a}.link_id in (select lt.link_id from ${linkTag} lt where lt.tag_id = ${scope.tagId})`);
+  if (scope.domain) {
+    parts.push(sql`${a}.link_id in (select l.id from ${link} l where l.workspace_id = ${scope.workspaceId} and l.domain = ${scope.domain})`);
+  }
+  return sql.join(parts, sql` and `);
+}
+
+/** A human click counts when it reached something (ingest's COUNTED_REASONS, or no reason). */
+const COUNTED = sql`(c.reason is null or c.reason in (${sql.join(
+  COUNTED_REASONS.map((reason) => sql`${reason}`),
+  sql`, `,
+)}))`;
+
+/** Raw clicks the rollups hold: counted humans, and every bot (ingest rolls up exactly these). */
+function rolledUp(includeBots: boolean): SQL {
+  return includeBots ? sql`(c.is_bot or ${COUNTED})` : sql`(not c.is_bot and ${COUNTED})`;
+}
+
+/** A raw click's value in a dimension, exactly as ingest's dimensionValue() stores it in rollups. */
+function rawValue(dimension: ClickDimension | typeof TOTAL_DIMENSION): SQL {
+  switch (dimension) {
+    case TOTAL_DIMENSION:
+      return sql`''`;
+    case "region":
+      // ISO 3166-2 when the country is known ("US-CA"), the bare code otherwise; "" when unknown.
+      return sql`case when c.region is null or c.region = '' then '' when c.country is not null and c.country <> '' then c.country || '-' || c.region else c.region end`;
+    case "rule":
+      return sql`coalesce(c.rule_index::text, '')`;
+    case "variant":
+      return sql`coalesce(c.variant_index::text, '')`;
+    case "country":
+      return sql`coalesce(c.country, '')`;
+    case "city":
+      return sql`coalesce(c.city, '')`;
+    case "device":
+      return sql`coalesce(c.device, '')`;
+    case "os":
+      return sql`coalesce(c.os, '')`;
+    case "browser":
+      return sql`coalesce(c.browser, '')`;
+    case "referrer":
+      return sql`coalesce(c.referrer, '')`;
+    case "language":
+      return sql`coalesce(c.language, '')`;
+  }
+}
+
+const unionAll = (parts: SQL[]) => sql.join(parts.map((part) => sql`(${part})`), sql` union all `);
+
+/**
+ * Click counts of the planned sources as rows `(ts, value, is_bot, clicks)`: `ts` is the rollup
+ * bucket or the click's time, `value` the dimension's value ("" when unknown). Bots only with
+ * `includeBots`.
+ */
+export function clickRows(plan: SourcePlan, scope: AnalyticsScope, dimension: ClickDimension | typeof TOTAL_DIMENSION, includeBots: boolean): SQL {
+  const bots = includeBots ? sql`` : sql` and not r.is_bot`;
+  const rollup = (table: typeof clickRollupDay | typeof clickRollupHour, ranges: TimeRange[]) =>
+    sql`select r.bucket as ts, r.value, r.is_bot, r.clicks from ${table} r where r.dimension = ${dimension} and ${inRanges(sql.raw("r.bucket"), ranges)} and ${scopeCondition("r", scope)}${bots}`;
+  const parts: SQL[] = [];
+  if (plan.days.length > 0) parts.push(rollup(clickRollupDay, plan.days));
+  if (plan.hours.length > 0) parts.push(rollup(clickRollupHour, plan.hours));
+  if (plan.raw.length > 0) {
+    parts.push(
+      rawSelect(
+        sql`c.clicked_at as ts, ${rawValue(dimension)} as value, c.is_bot, 1::bigint as clicks`,
+        sql`${scopeCondition("c", scope)} and ${rolledUp(includeBots)}`,
+        plan.raw,
+      ),
+    );
+  }
+  if (parts.length === 0) throw new Error("clickRows: the plan covers nothing");
+  return unionAll(parts);
+}
+
+/**
+ * Visitors of the planned sources as rows `(ts, visitor_id, variant_index)` (-1 without a
+ * variant), from the hourly visitor table and raw clicks. The plan must have no days.
+ */
+export function visitorRows(plan: SourcePlan, scope: AnalyticsScope, includeBots: boolean): SQL {
+  if (plan.days.length > 0) throw new Error("visitorRows: there is no daily visitor table");
+  const parts: SQL[] = [];
+  if (plan.hours.length > 0) {
+    parts.push(
+      sql`select v.bucket as ts, v.visitor_id, v.variant_index::int as variant_index from ${clickVisitorHour} v where ${inRanges(sql.raw("v.bucket"), plan.hours)} and ${scopeCondition("v", scope)}${includeBots ? sql`` : sql` and not v.is_bot`}`,
+    );
+  }
+  if (plan.raw.length > 0) {
+    parts.push(
+      rawSelect(
+        sql`c.clicked_at as ts, c.visitor_id, coalesce(c.variant_index, -1)::int as variant_index`,
+        sql`c.visitor_id is not null and ${scopeCondition("c", scope)} and ${rolledUp(includeBots)}`,
+        plan.raw,
+      ),
+    );
+  }
+  if (parts.length === 0) throw new Error("visitorRows: the plan covers nothing");
+  return unionAll(parts);
+}
