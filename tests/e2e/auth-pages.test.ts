@@ -319,6 +319,9 @@ describe.each(backends())("accounts on the built app with %s", (backend) => {
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.waitForURL(`${app.url}/login`);
         await page.getByRole("link", { name: "Forgot your password?" }).click();
+        // With JavaScript this is a client-side navigation: until it lands, "Email" is still the
+        // login form's field, and filling that one would post an empty reset form.
+        await page.waitForURL(`${app.url}/forgot-password`);
         await page.getByLabel("Email").fill(email);
         await page.getByRole("button", { name: "Send the link" }).click();
         await expect.poll(() => page.getByRole("status").textContent()).toContain("is on its way");
