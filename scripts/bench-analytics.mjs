@@ -23,6 +23,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { admin, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -74,21 +75,7 @@ async function main() {
 
   const log = (...parts) => console.error("·", ...parts);
   const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-  const databaseUrl = (() => {
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${DB_NAME}`;
-    return url.toString();
-  })();
-
-  async function admin(text) {
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    try {
-      return await client.query(text);
-    } finally {
-      await client.end();
-    }
-  }
+  const databaseUrl = withDatabase(process.env.DATABASE_URL, DB_NAME);
 
   /** Two loader connections with generous memory for hash aggregates and index builds. */
   async function loaders() {

@@ -14,7 +14,6 @@
 // Targets 127.0.0.1 only; every phase is bounded in count and time.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +28,8 @@ import { openDatabase } from "@/server/db/client";
 import { link, organization } from "@/server/db/schema";
 // @ts-expect-error -- plain ESM script without types
 import { ensureBuild } from "./build-if-stale.mjs";
+// @ts-expect-error -- plain ESM script without types
+import { admin, freePort, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
@@ -61,34 +62,6 @@ if (!databaseUrl) {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (...parts: unknown[]) => console.error("·", ...parts);
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Child {
   child: ChildProcess;

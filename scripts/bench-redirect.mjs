@@ -13,7 +13,6 @@
 import { spawn } from "node:child_process";
 import http from "node:http";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -23,6 +22,7 @@ import crawlers from "crawler-user-agents";
 import pg from "pg";
 import UserAgent from "user-agents";
 import { ensureBuild } from "./build-if-stale.mjs";
+import { admin, freePort, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
@@ -49,33 +49,6 @@ if (!process.env.DATABASE_URL) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (...parts) => console.error("·", ...parts);
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function withDatabase(url, name) {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Spawns a process and resolves once `ready()` answers; records spawn → first answer time. */
 async function spawnUntil(name, command, argv, env, cwd, ready) {
