@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
@@ -119,10 +120,16 @@ describe.skipIf(!process.env.DATABASE_URL || !REDIS_URL)("worker processes on Po
     const a = startWorker();
     const b = startWorker();
     await Promise.all([ready(a), ready(b)]);
-    // Kill one while both are busy: its round's transaction never commits, its entries stay pending.
+    // Kill one while it holds a round: its transaction never commits, its entries stay pending.
+    // Consumers are named host-pid-n (src/server/clicks/stream.ts).
+    const consumerA = `${hostname()}-${a.child.pid}-1`;
+    const pendingOfA = async () => ((await redis.xpending(keys.stream, keys.group, "-", "+", 100, consumerA)) as unknown[]).length;
     while ((await storedCount()) < TOTAL / 6) await sleep(20);
+    while ((await pendingOfA()) === 0) await sleep(1);
     a.child.kill("SIGKILL");
     expect(await a.exited).toBeNull();
+    // Dead, its pending list is frozen: these entries must be claimed by a survivor.
+    expect(await pendingOfA()).toBeGreaterThan(0);
     const restarted = startWorker();
     await ready(restarted);
 
