@@ -37,6 +37,7 @@ const ENDPOINTS: Record<string, string[]> = {
   "/links": ["get", "post"],
   "/links/{id}": ["delete", "get", "patch"],
   "/links/{id}/archive": ["delete", "post"],
+  "/links/{id}/qr": ["get"],
   "/links/bulk": ["delete", "patch", "post"],
   "/links/availability": ["get"],
   "/tags": ["get", "post"],
@@ -215,6 +216,10 @@ describe("OpenAPI document", () => {
     const availability = params("/links/availability", "get");
     expect(availability["query:key"].required).toBe(true);
     expect(availability["query:domain"].required).toBeFalsy();
+    const qr = params("/links/{id}/qr", "get");
+    expect(Object.keys(qr).sort()).toEqual(["path:id", ...["bg", "download", "ecc", "fg", "format", "margin", "size"].map((n) => `query:${n}`)]);
+    expect(qr["query:size"].schema).toMatchObject({ type: "integer", minimum: 64, maximum: 2048, default: 512 });
+    expect(Object.keys(op(doc, "/links/{id}/qr", "get").responses["200"].content)).toEqual(["image/svg+xml", "image/png"]);
     for (const path of ["/links/{id}", "/links/{id}/archive", "/tags/{id}"]) {
       for (const method of Object.keys(doc.paths[path])) expect(params(path, method)["path:id"], `${method} ${path}`).toMatchObject({ required: true });
     }

@@ -47,6 +47,7 @@ import {
   variantsSchema,
 } from "@/core/link";
 import { RESERVED_PATH_PREFIXES } from "@/core/reserved";
+import { qrQuerySchema } from "@/core/qr";
 import { conditionSchema, routingRuleSchema } from "@/core/rules";
 import { SCOPES, type Scope } from "@/core/scopes";
 import { ERROR_CODES, type ErrorCode } from "@/server/api/errors";
@@ -173,7 +174,7 @@ interface Op {
   /** A request body a client would send; the tests check that the schema accepts it. */
   example?: unknown;
   /** `mediaType` defaults to application/json. */
-  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; mediaType?: string };
+  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; mediaType?: string | string[] };
   errors: readonly ErrorCode[];
   notes?: Partial<Record<ErrorCode, string>>;
   /** Bulk operations: the body field that holds the items (at most MAX_BULK). */
@@ -196,7 +197,7 @@ function operation(op: Op): ZodOpenApiOperationObject {
     responses: {
       [String(op.ok.status)]: {
         description: op.ok.description,
-        ...(op.ok.schema ? { content: op.ok.mediaType ? { [op.ok.mediaType]: { schema: op.ok.schema } } : json(op.ok.schema) } : {}),
+        ...(op.ok.schema ? { content: op.ok.mediaType ? Object.fromEntries([op.ok.mediaType].flat().map((type) => [type, { schema: op.ok.schema }])) : json(op.ok.schema) } : {}),
       },
       ...errorResponses(
         [...(op.scope ? AUTH_ERRORS : []), ...(op.body ? BODY_ERRORS : []), ...op.errors],
@@ -322,6 +323,22 @@ function paths(): ZodOpenApiObject["paths"] {
         requestParams: { path: linkIdParams },
         ok: { status: 204, description: "The link was deleted." },
         errors: ["not_found"],
+      }),
+    },
+    "/links/{id}/qr": {
+      get: operation({
+        operationId: "getLinkQrCode",
+        summary: "Get a link's QR code",
+        description: [
+          "The QR code of the link's short URL (never the destination, so scans are counted and the destination can change after printing), rendered on the server as SVG (default) or PNG.",
+          "`size` is the image's width and height in pixels, quiet zone included; it must give every module at least 2 pixels. `fg` must contrast with `bg` at least 3:1 (WCAG formula) or cameras may not read the code.",
+        ].join("\n\n"),
+        tag: "Links",
+        scope: "links:read",
+        requestParams: { path: linkIdParams, query: qrQuerySchema },
+        ok: { status: 200, description: "The image (`image/svg+xml` or `image/png`, as `format` asks); `content-disposition: attachment` with `download=true`.", schema: z.string(), mediaType: ["image/svg+xml", "image/png"] },
+        errors: ["validation_failed", "not_found"],
+        notes: { validation_failed: "a query parameter is invalid, the colours contrast too little (`fg`), or `size` is too small for this link's code" },
       }),
     },
     "/links/{id}/archive": {
