@@ -132,6 +132,23 @@ const serverSchema = edgeSchema.extend({
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** A GeoLite2/GeoIP2 Country .mmdb to use instead of the one shipped with Signpost. */
   GEOIP_DATABASE: z.string().min(1).optional(),
+  /** Fill a new link's missing title, description and image from its destination's HTML meta tags. */
+  LINK_METADATA: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
+  /**
+   * Hosts and networks that outbound requests (link metadata, webhooks) may reach although they are
+   * private, loopback or link-local: comma-separated host names, addresses or CIDRs
+   * (`intranet.example.com,10.0.0.0/8`). Empty: only public addresses.
+   */
+  OUTBOUND_ALLOWLIST: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^([a-z0-9.-]+|[0-9a-f:.]+(\/\d{1,3})?)$/, "each entry must be a host name, an address or a CIDR (10.0.0.0/8)"))),
 });
 
 /** The standalone Node redirector (src/hosts/node): the edge view plus its own process settings. */
@@ -208,6 +225,8 @@ function finishServer(raw: z.infer<typeof serverSchema>) {
     clickClaimIdleSeconds: raw.CLICK_CLAIM_IDLE_SECONDS,
     clickRetentionDays: raw.CLICK_RETENTION_DAYS,
     geoipDatabase: raw.GEOIP_DATABASE,
+    linkMetadata: raw.LINK_METADATA === "on",
+    outboundAllowlist: raw.OUTBOUND_ALLOWLIST,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     metricsToken: raw.METRICS_TOKEN,
   };
@@ -305,6 +324,8 @@ function readEnv(): Env {
     CLICK_CLAIM_IDLE_SECONDS: process.env.CLICK_CLAIM_IDLE_SECONDS,
     CLICK_RETENTION_DAYS: process.env.CLICK_RETENTION_DAYS,
     GEOIP_DATABASE: process.env.GEOIP_DATABASE,
+    LINK_METADATA: process.env.LINK_METADATA,
+    OUTBOUND_ALLOWLIST: process.env.OUTBOUND_ALLOWLIST,
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
     METRICS_TOKEN: process.env.METRICS_TOKEN,
     REDIRECTOR_PORT: process.env.REDIRECTOR_PORT,

@@ -15,7 +15,10 @@ export async function startServerProcess(): Promise<void> {
   try {
     const config = serverConfig();
     const database = await getDatabase();
-    const jobs = await startBackgroundJobs(database, { clickRetentionDays: config.clickRetentionDays });
+    const jobs = await startBackgroundJobs(database, {
+      clickRetentionDays: config.clickRetentionDays,
+      linkMetadata: config.linkMetadata ? { policy: { allow: config.outboundAllowlist } } : undefined,
+    });
     // With Redis, clicks arrive on a stream; the app consumes it too unless CLICK_CONSUMERS=0
     // (then only `npm run worker` does). With embedded PGlite nothing else can.
     const consumers: ClickConsumer[] = [];

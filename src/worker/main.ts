@@ -37,7 +37,10 @@ async function main(): Promise<void> {
   }
 
   const database = await getDatabase();
-  const jobs = await startBackgroundJobs(database, { clickRetentionDays: config.clickRetentionDays });
+  const jobs = await startBackgroundJobs(database, {
+    clickRetentionDays: config.clickRetentionDays,
+    linkMetadata: config.linkMetadata ? { policy: { allow: config.outboundAllowlist } } : undefined,
+  });
   const consumers: ClickConsumer[] = [];
   if (config.redisUrl) {
     for (let i = 0; i < Math.max(1, config.clickConsumers); i++) {

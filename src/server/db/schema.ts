@@ -231,12 +231,20 @@ export const link = pgTable(
     /** Visits admitted against `maxClicks`, reserved atomically at redirect time (exact limit). */
     reservedClicks: integer("reserved_clicks").notNull().default(0),
     lastClickedAt: timestamp("last_clicked_at", { withTimezone: true }),
+    /**
+     * Filling a missing title / description / image from the destination's meta tags:
+     * `pending` (a job will fetch), `filled`, `failed` (see metadataError), null (nothing to do).
+     */
+    metadataStatus: text("metadata_status").$type<"pending" | "filled" | "failed">(),
+    metadataError: text("metadata_error"),
+    metadataCheckedAt: timestamp("metadata_checked_at", { withTimezone: true }),
     createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("link_domain_key_uidx").on(t.domain, t.key),
+    index("link_metadata_pending_idx").on(t.createdAt).where(sql`${t.metadataStatus} = 'pending'`),
     index("link_workspace_created_idx").on(t.workspaceId, t.createdAt.desc(), t.id),
     index("link_workspace_clicks_idx").on(t.workspaceId, t.clicks.desc(), t.id),
   ],

@@ -2,6 +2,8 @@ import "server-only";
 import type { PGlite } from "@electric-sql/pglite";
 import PgBoss from "pg-boss";
 import type { Database, RawQuery } from "@/server/db/client";
+import type { OutboundPolicy } from "@/server/net/outbound";
+import { fillLinkMetadata, LINK_METADATA_QUEUE, LINK_METADATA_SWEEP_CRON, setMetadataQueue, sweepPendingMetadata, type MetadataJob } from "./link-metadata";
 import { PRUNE_CLICKS_CRON, PRUNE_CLICKS_QUEUE, pruneClicks } from "./prune-clicks";
 import { PURGE_EXPIRED_AUTH_CRON, PURGE_EXPIRED_AUTH_QUEUE, purgeExpiredAuth } from "./purge-expired-auth";
 
@@ -22,6 +24,11 @@ export interface BackgroundJobsOptions {
   clickRetentionDays?: number;
   /** Cron (UTC) of the click pruning. Default daily at 03:17. */
   pruneClicksCron?: string;
+  /**
+   * Fill new links' empty title / description / image from their destination pages, under this
+   * outbound (SSRF) policy. Absent: this process does not work the metadata queue.
+   */
+  linkMetadata?: { policy: OutboundPolicy; pollingIntervalSeconds?: number };
   /** pg-boss timing knobs, for tuning and for tests that cannot wait for the defaults. */
   timing?: Pick<
     PgBoss.ConstructorOptions,
@@ -71,6 +78,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       try {
+        if (options.linkMetadata) setMetadataQueue(null);
         await boss.stop({ graceful: true, wait: true, timeout: options.stopTimeoutMs ?? 30_000 });
       } catch (error) {
         onError(error);
@@ -88,6 +96,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
     await boss.start();
     await registerPurgeExpiredAuth(boss, database, options);
     await registerPruneClicks(boss, database, options);
+    await registerLinkMetadata(boss, database, options);
   } catch (error) {
     await stop();
     throw error;
@@ -117,6 +126,22 @@ async function registerPurgeExpiredAuth(boss: PgBoss, database: Database, option
     },
   );
   await boss.schedule(PURGE_EXPIRED_AUTH_QUEUE, options.purgeExpiredAuthCron ?? PURGE_EXPIRED_AUTH_CRON, {}, { tz: "UTC" });
+}
+
+async function registerLinkMetadata(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+  // "short": one queued job per link (a second wake-up for the same link while one waits is dropped).
+  await boss.createQueue(LINK_METADATA_QUEUE, { name: LINK_METADATA_QUEUE, policy: "short", retryLimit: 0, expireInSeconds: 120 });
+  if (!options.linkMetadata) return;
+  const { policy } = options.linkMetadata;
+  // Fetches wait on other servers: take several at once and run them side by side.
+  await boss.work<MetadataJob>(
+    LINK_METADATA_QUEUE,
+    { batchSize: 8, pollingIntervalSeconds: options.linkMetadata.pollingIntervalSeconds ?? 5 },
+    async (jobs) =>
+      Promise.all(jobs.map((job) => ("sweep" in job.data ? sweepPendingMetadata(database.db, boss) : fillLinkMetadata(database.db, job.data.linkId, policy)))),
+  );
+  await boss.schedule(LINK_METADATA_QUEUE, LINK_METADATA_SWEEP_CRON, { sweep: true }, { tz: "UTC" });
+  setMetadataQueue(boss);
 }
 
 async function registerPruneClicks(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {

@@ -12,6 +12,7 @@ import { getDb, type Db } from "@/server/db/client";
 import { isUniqueViolation } from "@/server/db/errors";
 import { domain as domainTable, link, linkTag } from "@/server/db/schema";
 import { publishLinkChanges, type LinkRef } from "@/server/events/link-changes";
+import { wakeMetadataJobs } from "@/server/jobs/link-metadata";
 import { presentLinks, type LinkRow } from "./present";
 import { ensureTags } from "./tags";
 
@@ -55,6 +56,14 @@ function checkNoLoops(input: Partial<CreateLinkInput>, shortHosts: string[], pat
       throw new ApiError("validation_failed", `${path(field)} points at a short link host of this instance, which would loop`, path(field));
     }
   }
+}
+
+/**
+ * Whether a link's empty preview fields should be filled from its destination page (a background
+ * job; LINK_METADATA=off turns it off): when the title or the image is missing.
+ */
+function wantsMetadata(fields: { title?: string | null; image?: string | null }): boolean {
+  return serverConfig().linkMetadata && (!fields.title || !fields.image);
 }
 
 const GENERATED_KEY_ATTEMPTS = 8;
@@ -136,7 +145,7 @@ export async function createLinks(principal: Principal, inputs: CreateLinkInput[
   authorize(principal, "links:write");
   if (inputs.length > MAX_BULK) throw new ApiError("payload_too_large", `At most ${MAX_BULK} links per call`, "links");
   // Password hashing is slow by design: done before the transaction opens, not while it holds locks.
-  const columns = await Promise.all(inputs.map((input) => columnsOf(input)));
+  const columns = await Promise.all(inputs.map(async (input) => ({ ...(await columnsOf(input)), metadataStatus: wantsMetadata(input) ? ("pending" as const) : null })));
   const db = await getDb();
   const views = await db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
@@ -147,6 +156,7 @@ export async function createLinks(principal: Principal, inputs: CreateLinkInput[
     return presentLinks(tx, rows);
   });
   await publishLinkChanges(views);
+  await wakeMetadataJobs(views.filter((_, index) => columns[index]!.metadataStatus === "pending").map((view) => view.id));
   return views;
 }
 
@@ -193,6 +203,12 @@ async function updateOne(
   }
   if (patch.domain !== undefined) columns.domain = await resolveDomain(db, principal, patch.domain, path);
   if (patch.key !== undefined) columns.key = patch.key;
+  // A new destination with preview fields still empty: fetch the new page's.
+  const refetch =
+    patch.url !== undefined &&
+    patch.url !== current.url &&
+    wantsMetadata({ title: patch.title !== undefined ? patch.title : current.title, image: patch.image !== undefined ? patch.image : current.image });
+  if (refetch) Object.assign(columns, { metadataStatus: "pending", metadataError: null });
   let row: LinkRow | undefined;
   try {
     [row] = await db
@@ -216,11 +232,13 @@ export async function updateLink(principal: Principal, id: string, patch: Update
   const columns = await columnsOf(patch);
   const db = await getDb();
   const changed: LinkRef[] = [];
-  const view = await db.transaction(async (tx) => {
-    const [view] = await presentLinks(tx, [await updateOne(tx, principal, id, patch, columns, await ownShortHosts(tx), single, changed)]);
-    return view!;
+  const { view, row } = await db.transaction(async (tx) => {
+    const row = await updateOne(tx, principal, id, patch, columns, await ownShortHosts(tx), single, changed);
+    const [view] = await presentLinks(tx, [row]);
+    return { view: view!, row };
   });
   await publishLinkChanges(changed);
+  if (row.metadataStatus === "pending") await wakeMetadataJobs([row.id]);
   return view;
 }
 
@@ -236,7 +254,7 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
   const columns = await Promise.all(patches.map(({ id: _id, ...patch }) => columnsOf(patch)));
   const db = await getDb();
   const changed: LinkRef[] = [];
-  const views = await db.transaction(async (tx) => {
+  const { views, pending } = await db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, { id, ...patch }] of patches.entries()) {
@@ -249,9 +267,10 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
         throw error;
       }
     }
-    return presentLinks(tx, rows);
+    return { views: await presentLinks(tx, rows), pending: rows.filter((row) => row.metadataStatus === "pending").map((row) => row.id) };
   });
   await publishLinkChanges(changed);
+  await wakeMetadataJobs(pending);
   return views;
 }
 
