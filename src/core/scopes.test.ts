@@ -39,7 +39,8 @@ describe("ROLE_SCOPES", () => {
   test("viewer holds every :read scope and nothing else", () => {
     expect(ROLE_SCOPES.viewer.every((s) => s.endsWith(":read"))).toBe(true);
     expect(sorted(ROLE_SCOPES.viewer)).toEqual(sorted(SCOPES.filter((s) => s.endsWith(":read"))));
-    expect(ROLE_SCOPES.viewer).toHaveLength(5);
+    expect(ROLE_SCOPES.viewer).toHaveLength(6);
+    expect(ROLE_SCOPES.viewer).toContain("webhooks:read");
   });
 
   test("member reads everything and writes links and tags only", () => {

@@ -9,6 +9,8 @@ export const SCOPES = [
   "domains:write",
   "workspace:read",
   "workspace:write",
+  "webhooks:read",
+  "webhooks:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -18,6 +18,7 @@ export async function startServerProcess(): Promise<void> {
     const jobs = await startBackgroundJobs(database, {
       clickRetentionDays: config.clickRetentionDays,
       linkMetadata: config.linkMetadata ? { policy: { allow: config.outboundAllowlist } } : undefined,
+      webhooks: { policy: { allow: config.outboundAllowlist } },
     });
     // With Redis, clicks arrive on a stream; the app consumes it too unless CLICK_CONSUMERS=0
     // (then only `npm run worker` does). With embedded PGlite nothing else can.

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const jobs = await startBackgroundJobs(database, {
     clickRetentionDays: config.clickRetentionDays,
     linkMetadata: config.linkMetadata ? { policy: { allow: config.outboundAllowlist } } : undefined,
+    webhooks: { policy: { allow: config.outboundAllowlist } },
   });
   const consumers: ClickConsumer[] = [];
   if (config.redisUrl) {

@@ -4,6 +4,7 @@ import { CLICK_DIMENSIONS, TOTAL_DIMENSION, UNKNOWN_VALUE, type ClickDimension }
 import { COUNTED_REASONS, type ClickEvent } from "@/core/link";
 import { getDb, type Db } from "@/server/db/client";
 import { click, clickRollupDay, clickRollupHour, clickVisitorHour, link } from "@/server/db/schema";
+import { CLICKS_PER_EVENT, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
 
 export interface IngestResult {
   accepted: number;
@@ -30,9 +31,9 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork">[], db?: Db): Promise<IngestResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0, unknownLinks: 0 };
   const database = db ?? (await getDb());
-  return database.transaction(async (tx) => {
+  const { result, deliveries } = await database.transaction(async (tx) => {
     const linkIds = [...new Set(events.map((e) => e.linkId))];
-    const known = await tx.select({ id: link.id, workspaceId: link.workspaceId }).from(link).where(inArray(link.id, linkIds));
+    const known = await tx.select({ id: link.id, workspaceId: link.workspaceId, domain: link.domain, key: link.key }).from(link).where(inArray(link.id, linkIds));
     const workspaceOf = new Map(known.map((row) => [row.id, row.workspaceId]));
     const now = new Date();
     // The workspace comes from our own table, never from the event. One row per id even if a
@@ -75,8 +76,50 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
       await upsertRollups(tx, "click_rollup_day", rollupRows(rolled, DAY_MS));
       await insertVisitors(tx, rolled);
     }
+    const deliveries = counted.length > 0 ? await recordWebhookEvents(tx, clickedEvents(counted, new Map(known.map((row) => [row.id, row])))) : [];
     const unknownLinks = events.filter((e) => !workspaceOf.has(e.linkId)).length;
-    return { accepted: inserted.length, duplicates: events.length - unknownLinks - inserted.length, unknownLinks };
+    return { result: { accepted: inserted.length, duplicates: events.length - unknownLinks - inserted.length, unknownLinks }, deliveries };
+  });
+  await wakeDeliveries(deliveries);
+  return result;
+}
+
+/**
+ * `link.clicked` events for the counted clicks of a batch (people who reached a destination, the
+ * clicks `link.clicks` counts), up to CLICKS_PER_EVENT per event and workspace. No visitor id, user
+ * agent or address leaves: only the facts the analytics API shows.
+ */
+function clickedEvents(rows: ClickRow[], links: Map<string, { domain: string; key: string }>) {
+  const byWorkspace = new Map<string, ClickRow[]>();
+  for (const row of rows) {
+    const list = byWorkspace.get(row.workspaceId);
+    if (list) list.push(row);
+    else byWorkspace.set(row.workspaceId, [row]);
+  }
+  return [...byWorkspace].flatMap(([workspaceId, list]) => {
+    const events = [];
+    for (let start = 0; start < list.length; start += CLICKS_PER_EVENT) {
+      const clicks = list.slice(start, start + CLICKS_PER_EVENT).map((row) => ({
+        id: row.id,
+        linkId: row.linkId,
+        domain: links.get(row.linkId)?.domain,
+        key: links.get(row.linkId)?.key,
+        clickedAt: row.clickedAt.toISOString(),
+        url: row.url,
+        country: row.country,
+        region: row.region,
+        city: row.city,
+        device: row.device,
+        os: row.os,
+        browser: row.browser,
+        language: row.language,
+        referrer: row.referrer,
+        rule: row.ruleIndex,
+        variant: row.variantIndex,
+      }));
+      events.push({ workspaceId, type: "link.clicked" as const, data: { clicks } });
+    }
+    return events;
   });
 }
 

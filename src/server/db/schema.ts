@@ -364,3 +364,73 @@ export const passwordAttempt = pgTable(
   },
   (t) => [primaryKey({ columns: [t.linkId, t.visitor, t.windowStart] })],
 );
+
+// ---- Outbound webhooks ------------------------------------------------------------------------
+
+/** A workspace's webhook endpoint: where events go, which ones, and the secret that signs them. */
+export const webhookEndpoint = pgTable(
+  "webhook_endpoint",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** Event types delivered here (src/core/webhooks.ts WEBHOOK_EVENTS). */
+    events: jsonb("events").$type<string[]>().notNull(),
+    /** HMAC-SHA256 key of the `signpost-signature` header (`whsec_…`). Needed in clear to sign. */
+    secret: text("secret").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Why it was switched off by Signpost (repeated failure); null when enabled or disabled by hand. */
+    disabledReason: text("disabled_reason"),
+    /** Deliveries in a row that failed for good; reset by any success. */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_endpoint_workspace_idx").on(t.workspaceId)],
+);
+
+/**
+ * One event for one endpoint (the outbox: written in the transaction that made the event), and
+ * where its delivery stands. A replay is a new delivery of the same event.
+ */
+export const webhookDelivery = pgTable(
+  "webhook_delivery",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoint.id, { onDelete: "cascade" }),
+    workspaceId: text("workspace_id").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").notNull(),
+    /** pending (first attempt not made yet), retrying, succeeded, failed (gave up). */
+    status: text("status").$type<"pending" | "retrying" | "succeeded" | "failed">().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    /** The delivery this one replays, if any. */
+    replayOf: text("replay_of"),
+    createdAt: createdAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("webhook_delivery_endpoint_created_idx").on(t.endpointId, t.createdAt.desc(), t.id),
+    index("webhook_delivery_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'retrying')`),
+  ],
+);
+
+/** Every attempt of a delivery: the endpoint's delivery log. */
+export const webhookAttempt = pgTable(
+  "webhook_attempt",
+  {
+    deliveryId: text("delivery_id").notNull().references(() => webhookDelivery.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    /** HTTP status, or null when no response came (refused address, timeout, network). */
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    /** The start of the response body, for debugging (at most 1 KiB). */
+    responseBody: text("response_body"),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);

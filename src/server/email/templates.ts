@@ -100,3 +100,17 @@ export function invitationEmail(input: { inviter: string; workspace: string; rol
     footer: ["If you were not expecting this, ignore this email; nothing happens unless you accept."],
   });
 }
+
+export function webhookDisabledEmail(input: { workspace: string; url: string; failures: number; lastError: string; settingsUrl: string }): EmailContent {
+  return render({
+    subject: `A webhook of ${input.workspace} was switched off`,
+    greeting: "Hello,",
+    paragraphs: [
+      `Signpost stopped sending events to ${input.url} after ${input.failures} deliveries in a row failed, each after all its retries.`,
+      `The last attempt: ${input.lastError}.`,
+      "Events that happen while it is off are not queued for it. Once the endpoint works again, switch it back on (PATCH /api/v1/webhooks/{id} with enabled: true); failed deliveries can be replayed from its delivery log.",
+    ],
+    action: { label: "Open the API reference", url: input.settingsUrl },
+    footer: [`You get this email as an owner of the ${input.workspace} workspace.`],
+  });
+}

@@ -3,6 +3,8 @@ import type { PGlite } from "@electric-sql/pglite";
 import PgBoss from "pg-boss";
 import type { Database, RawQuery } from "@/server/db/client";
 import type { OutboundPolicy } from "@/server/net/outbound";
+import { attemptDelivery, dueDeliveries, type DeliveryOptions } from "@/server/webhooks/deliver";
+import { setDeliveryWaker } from "@/server/webhooks/service";
 import { fillLinkMetadata, LINK_METADATA_QUEUE, LINK_METADATA_SWEEP_CRON, setMetadataQueue, sweepPendingMetadata, type MetadataJob } from "./link-metadata";
 import { PRUNE_CLICKS_CRON, PRUNE_CLICKS_QUEUE, pruneClicks } from "./prune-clicks";
 import { PURGE_EXPIRED_AUTH_CRON, PURGE_EXPIRED_AUTH_QUEUE, purgeExpiredAuth } from "./purge-expired-auth";
@@ -29,6 +31,8 @@ export interface BackgroundJobsOptions {
    * outbound (SSRF) policy. Absent: this process does not work the metadata queue.
    */
   linkMetadata?: { policy: OutboundPolicy; pollingIntervalSeconds?: number };
+  /** Deliver outbound webhooks (src/server/webhooks). Absent: this process does not work the delivery queue. */
+  webhooks?: DeliveryOptions & { pollingIntervalSeconds?: number; sweepCron?: string };
   /** pg-boss timing knobs, for tuning and for tests that cannot wait for the defaults. */
   timing?: Pick<
     PgBoss.ConstructorOptions,
@@ -79,6 +83,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
     stopping ??= (async () => {
       try {
         if (options.linkMetadata) setMetadataQueue(null);
+        if (options.webhooks) setDeliveryWaker(null);
         await boss.stop({ graceful: true, wait: true, timeout: options.stopTimeoutMs ?? 30_000 });
       } catch (error) {
         onError(error);
@@ -97,6 +102,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
     await registerPurgeExpiredAuth(boss, database, options);
     await registerPruneClicks(boss, database, options);
     await registerLinkMetadata(boss, database, options);
+    await registerWebhooks(boss, database, options);
   } catch (error) {
     await stop();
     throw error;
@@ -126,6 +132,34 @@ async function registerPurgeExpiredAuth(boss: PgBoss, database: Database, option
     },
   );
   await boss.schedule(PURGE_EXPIRED_AUTH_QUEUE, options.purgeExpiredAuthCron ?? PURGE_EXPIRED_AUTH_CRON, {}, { tz: "UTC" });
+}
+
+export const WEBHOOK_DELIVERY_QUEUE = "webhooks.deliver";
+/** Every minute: deliveries whose retry is due, or whose worker died holding them. */
+const WEBHOOK_SWEEP_CRON = "* * * * *";
+
+async function registerWebhooks(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+  await boss.createQueue(WEBHOOK_DELIVERY_QUEUE, { name: WEBHOOK_DELIVERY_QUEUE, policy: "short", retryLimit: 0, expireInSeconds: 120 });
+  if (!options.webhooks) return;
+  const delivery = options.webhooks;
+  const queue = (ids: readonly string[], startAfter?: Date) =>
+    Promise.all(ids.map((deliveryId) => boss.send(WEBHOOK_DELIVERY_QUEUE, { deliveryId }, { singletonKey: deliveryId, ...(startAfter ? { startAfter } : {}) }))).then(() => undefined);
+  await boss.work<{ deliveryId?: string; sweep?: true }>(
+    WEBHOOK_DELIVERY_QUEUE,
+    { batchSize: 8, pollingIntervalSeconds: delivery.pollingIntervalSeconds ?? 2 },
+    async (jobs) =>
+      Promise.all(
+        jobs.map(async (job) => {
+          if (job.data.sweep) return queue(await dueDeliveries(database.db));
+          const result = await attemptDelivery(database.db, job.data.deliveryId!, delivery);
+          // The retry waits in the queue until it is due (the sweep would find it too).
+          if (result.outcome === "retrying") await queue([job.data.deliveryId!], result.nextAttemptAt);
+          return result.outcome;
+        }),
+      ),
+  );
+  await boss.schedule(WEBHOOK_DELIVERY_QUEUE, delivery.sweepCron ?? WEBHOOK_SWEEP_CRON, { sweep: true }, { tz: "UTC" });
+  setDeliveryWaker((ids) => queue(ids));
 }
 
 async function registerLinkMetadata(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {

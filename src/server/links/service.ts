@@ -13,6 +13,7 @@ import { isUniqueViolation } from "@/server/db/errors";
 import { domain as domainTable, link, linkTag } from "@/server/db/schema";
 import { publishLinkChanges, type LinkRef } from "@/server/events/link-changes";
 import { wakeMetadataJobs } from "@/server/jobs/link-metadata";
+import { linkEvents, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
 import { presentLinks, type LinkRow } from "./present";
 import { ensureTags } from "./tags";
 
@@ -147,15 +148,17 @@ export async function createLinks(principal: Principal, inputs: CreateLinkInput[
   // Password hashing is slow by design: done before the transaction opens, not while it holds locks.
   const columns = await Promise.all(inputs.map(async (input) => ({ ...(await columnsOf(input)), metadataStatus: wantsMetadata(input) ? ("pending" as const) : null })));
   const db = await getDb();
-  const views = await db.transaction(async (tx) => {
+  const { views, deliveries } = await db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, input] of inputs.entries()) {
       rows.push(await insertOne(tx, principal, input, columns[index]!, shortHosts, bulk ? item("links", index) : single));
     }
-    return presentLinks(tx, rows);
+    const views = await presentLinks(tx, rows);
+    return { views, deliveries: await recordWebhookEvents(tx, linkEvents("link.created", views, principal.workspaceId)) };
   });
   await publishLinkChanges(views);
+  await wakeDeliveries(deliveries);
   await wakeMetadataJobs(views.filter((_, index) => columns[index]!.metadataStatus === "pending").map((view) => view.id));
   return views;
 }
@@ -232,12 +235,13 @@ export async function updateLink(principal: Principal, id: string, patch: Update
   const columns = await columnsOf(patch);
   const db = await getDb();
   const changed: LinkRef[] = [];
-  const { view, row } = await db.transaction(async (tx) => {
+  const { view, row, deliveries } = await db.transaction(async (tx) => {
     const row = await updateOne(tx, principal, id, patch, columns, await ownShortHosts(tx), single, changed);
     const [view] = await presentLinks(tx, [row]);
-    return { view: view!, row };
+    return { view: view!, row, deliveries: await recordWebhookEvents(tx, linkEvents("link.updated", [view!], principal.workspaceId)) };
   });
   await publishLinkChanges(changed);
+  await wakeDeliveries(deliveries);
   if (row.metadataStatus === "pending") await wakeMetadataJobs([row.id]);
   return view;
 }
@@ -254,7 +258,7 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
   const columns = await Promise.all(patches.map(({ id: _id, ...patch }) => columnsOf(patch)));
   const db = await getDb();
   const changed: LinkRef[] = [];
-  const { views, pending } = await db.transaction(async (tx) => {
+  const { views, pending, deliveries } = await db.transaction(async (tx) => {
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, { id, ...patch }] of patches.entries()) {
@@ -267,9 +271,12 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
         throw error;
       }
     }
-    return { views: await presentLinks(tx, rows), pending: rows.filter((row) => row.metadataStatus === "pending").map((row) => row.id) };
+    const views = await presentLinks(tx, rows);
+    const deliveries = await recordWebhookEvents(tx, linkEvents("link.updated", views, principal.workspaceId));
+    return { views, deliveries, pending: rows.filter((row) => row.metadataStatus === "pending").map((row) => row.id) };
   });
   await publishLinkChanges(changed);
+  await wakeDeliveries(deliveries);
   await wakeMetadataJobs(pending);
   return views;
 }
@@ -294,7 +301,7 @@ export async function deleteLinks(principal: Principal, ids: string[], bulk = tr
   }
   const unique = ids;
   const db = await getDb();
-  const deleted = await db.transaction(async (tx) => {
+  const { deleted, deliveries } = await db.transaction(async (tx) => {
     const deleted = await tx
       .delete(link)
       .where(and(inArray(link.id, unique), eq(link.workspaceId, principal.workspaceId)))
@@ -305,9 +312,12 @@ export async function deleteLinks(principal: Principal, ids: string[], bulk = tr
       const field = bulk ? `ids.${index}` : undefined;
       throw new ApiError("not_found", `No link with id '${ids[index]}'${bulk ? "; nothing was deleted" : ""}`, field);
     }
-    return deleted;
+    // A deleted link's event names it (id, domain, key); its settings are gone with it.
+    const events = deleted.map((row) => ({ workspaceId: principal.workspaceId, type: "link.deleted" as const, data: { link: row } }));
+    return { deleted, deliveries: await recordWebhookEvents(tx, events) };
   });
   await publishLinkChanges(deleted);
+  await wakeDeliveries(deliveries);
   return deleted.length;
 }
 

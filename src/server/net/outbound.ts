@@ -113,6 +113,15 @@ export interface FetchLimits {
   userAgent: string;
 }
 
+/** A request other than a plain GET (webhooks POST a signed body and follow no redirects). */
+export interface OutboundRequest {
+  method?: "GET" | "POST";
+  body?: string;
+  headers?: Record<string, string>;
+  /** false: a 3xx is the answer (its status is returned), not followed. Default true. */
+  followRedirects?: boolean;
+}
+
 export interface FetchedBody {
   /** The URL that answered, after redirects. */
   url: string;
@@ -146,12 +155,12 @@ function checkUrl(raw: string, policy: OutboundPolicy): URL {
  * checked. Answers the final response's status and (decompressed, bounded) body; throws
  * OutboundError for refusals and failures.
  */
-export async function fetchGuarded(url: string, policy: OutboundPolicy, limits: FetchLimits): Promise<FetchedBody> {
+export async function fetchGuarded(url: string, policy: OutboundPolicy, limits: FetchLimits, request: OutboundRequest = {}): Promise<FetchedBody> {
   const deadline = AbortSignal.timeout(limits.timeoutMs);
   let current = checkUrl(url, policy);
   for (let hop = 0; ; hop++) {
-    const response = await requestOnce(current, policy, limits, deadline);
-    if (REDIRECTS.has(response.status)) {
+    const response = await requestOnce(current, policy, limits, deadline, request);
+    if (REDIRECTS.has(response.status) && request.followRedirects !== false) {
       response.stream.destroy();
       if (!response.location) throw new OutboundError("http_status", `redirect ${response.status} without a location`);
       if (hop >= limits.maxRedirects) throw new OutboundError("too_many_redirects", `more than ${limits.maxRedirects} redirects`);
@@ -171,16 +180,22 @@ interface RawResponse {
   stream: Readable;
 }
 
-function requestOnce(url: URL, policy: OutboundPolicy, limits: FetchLimits, signal: AbortSignal): Promise<RawResponse> {
+function requestOnce(url: URL, policy: OutboundPolicy, limits: FetchLimits, signal: AbortSignal, options: OutboundRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const client = url.protocol === "https:" ? https : http;
     const request = client.request(
       url,
       {
-        method: "GET",
+        method: options.method ?? "GET",
         lookup: guardedLookup(policy),
         signal,
-        headers: { accept: limits.accept, "accept-encoding": "gzip, deflate, br", "user-agent": limits.userAgent },
+        headers: {
+          accept: limits.accept,
+          "accept-encoding": "gzip, deflate, br",
+          "user-agent": limits.userAgent,
+          ...(options.body !== undefined ? { "content-length": String(Buffer.byteLength(options.body)) } : {}),
+          ...options.headers,
+        },
       },
       (response) => {
         resolve({
@@ -193,7 +208,7 @@ function requestOnce(url: URL, policy: OutboundPolicy, limits: FetchLimits, sign
       },
     );
     request.on("error", (error) => reject(toOutboundError(error, signal)));
-    request.end();
+    request.end(options.body);
   });
 }
 
@@ -234,4 +249,20 @@ async function readBounded(raw: Readable, encoding: string, maxBytes: number, si
     if (stream !== raw) stream.destroy();
   }
   return { body: Buffer.concat(chunks), truncated };
+}
+
+/**
+ * Checks a target before it is saved (a webhook URL), for an early, clear error: the scheme, and
+ * every address its host resolves to now. Delivery checks again at connect time; this is not the
+ * guard, only the courtesy. Throws OutboundError ("bad_url", "forbidden_address", "network").
+ */
+export async function checkOutboundTarget(raw: string, policy: OutboundPolicy): Promise<void> {
+  const url = checkUrl(raw, policy);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) || hostAllowListed(host, policy)) return;
+  const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
+    dnsLookup(host, { all: true }, (error, found) => (error ? reject(new OutboundError("network", `${host} does not resolve (${error.code ?? error.message})`)) : resolve(found))),
+  );
+  const refused = addresses.find((entry) => !addressAllowed(entry.address, policy));
+  if (refused) throw new OutboundError("forbidden_address", `${host} resolves to a non-public address (${refused.address})`);
 }

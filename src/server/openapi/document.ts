@@ -48,6 +48,7 @@ import {
 } from "@/core/link";
 import { RESERVED_PATH_PREFIXES } from "@/core/reserved";
 import { qrQuerySchema } from "@/core/qr";
+import { createWebhookSchema, deliveriesQuerySchema, updateWebhookSchema, webhookDeliverySchema, webhookSchema, webhookWithSecretSchema } from "@/core/webhooks";
 import { conditionSchema, routingRuleSchema } from "@/core/rules";
 import { SCOPES, type Scope } from "@/core/scopes";
 import { ERROR_CODES, type ErrorCode } from "@/server/api/errors";
@@ -63,6 +64,10 @@ const SECURITY_SCHEME = "bearerAuth";
 const idParams = (what: string) => z.object({ id: z.string().min(1).meta({ description: `The ${what}'s id.` }) });
 const linkIdParams = idParams("link");
 const tagIdParams = idParams("tag");
+const webhookIdParams = idParams("webhook");
+const deliveryParams = webhookIdParams.extend({ deliveryId: z.string().min(1).meta({ description: "The delivery's id (`dlv_…`)." }) });
+const webhookListSchema = z.object({ data: z.array(webhookSchema) });
+const deliveryListSchema = z.object({ data: z.array(webhookDeliverySchema) });
 
 const linkArraySchema = z.object({ data: z.array(linkSchema) });
 const tagListSchema = z.object({ data: z.array(tagSchema) });
@@ -166,7 +171,7 @@ interface Op {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "Links" | "Tags" | "Analytics" | "Setup";
+  tag: "Links" | "Tags" | "Analytics" | "Webhooks" | "Setup";
   /** Required scope; absent for the unauthenticated setup endpoints. */
   scope?: Scope;
   requestParams?: ZodOpenApiOperationObject["requestParams"];
@@ -174,7 +179,7 @@ interface Op {
   /** A request body a client would send; the tests check that the schema accepts it. */
   example?: unknown;
   /** `mediaType` defaults to application/json. */
-  ok: { status: 200 | 201 | 204; description: string; schema?: z.ZodType; mediaType?: string | string[] };
+  ok: { status: 200 | 201 | 202 | 204; description: string; schema?: z.ZodType; mediaType?: string | string[] };
   errors: readonly ErrorCode[];
   notes?: Partial<Record<ErrorCode, string>>;
   /** Bulk operations: the body field that holds the items (at most MAX_BULK). */
@@ -416,6 +421,112 @@ function paths(): ZodOpenApiObject["paths"] {
         errors: ["not_found"],
       }),
     },
+    "/webhooks": {
+      get: operation({
+        operationId: "listWebhooks",
+        summary: "List webhooks",
+        tag: "Webhooks",
+        scope: "webhooks:read",
+        ok: { status: 200, description: "Every webhook endpoint of the workspace (without secrets).", schema: webhookListSchema },
+        errors: [],
+      }),
+      post: operation({
+        operationId: "createWebhook",
+        summary: "Create a webhook",
+        description: [
+          "Events (`link.created`, `link.updated`, `link.deleted`, `link.clicked` in batches) are POSTed to `url` as JSON, signed with the returned `secret` in the `signpost-signature` header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`).",
+          "Failed deliveries are retried with exponential backoff (10 attempts over about 8.5 hours); after 5 deliveries in a row fail for good, the endpoint is switched off and the workspace's owners are emailed. The URL's host must resolve to public addresses (private, loopback and link-local ones need the instance's OUTBOUND_ALLOWLIST). At most 20 per workspace.",
+        ].join("\n\n"),
+        tag: "Webhooks",
+        scope: "webhooks:write",
+        body: createWebhookSchema,
+        example: { url: "https://hooks.example.com/signpost", events: ["link.created", "link.clicked"], description: "CRM sync" },
+        ok: { status: 201, description: "The webhook, with its signing secret (shown now and on rotation only).", schema: webhookWithSecretSchema },
+        errors: ["conflict"],
+        notes: { conflict: "the workspace already has 20 webhooks", validation_failed: "a field is invalid, or `url` resolves to a non-public address" },
+      }),
+    },
+    "/webhooks/{id}": {
+      get: operation({
+        operationId: "getWebhook",
+        summary: "Get a webhook",
+        tag: "Webhooks",
+        scope: "webhooks:read",
+        requestParams: { path: webhookIdParams },
+        ok: { status: 200, description: "The webhook (without its secret).", schema: webhookSchema },
+        errors: ["not_found"],
+      }),
+      patch: operation({
+        operationId: "updateWebhook",
+        summary: "Update a webhook",
+        description: "`enabled: true` switches a disabled endpoint back on and resets its failure count.",
+        tag: "Webhooks",
+        scope: "webhooks:write",
+        requestParams: { path: webhookIdParams },
+        body: updateWebhookSchema,
+        example: { enabled: true },
+        ok: { status: 200, description: "The updated webhook.", schema: webhookSchema },
+        errors: ["not_found"],
+      }),
+      delete: operation({
+        operationId: "deleteWebhook",
+        summary: "Delete a webhook",
+        description: "Its pending deliveries and its delivery log go with it.",
+        tag: "Webhooks",
+        scope: "webhooks:write",
+        requestParams: { path: webhookIdParams },
+        ok: { status: 204, description: "The webhook was deleted." },
+        errors: ["not_found"],
+      }),
+    },
+    "/webhooks/{id}/secret": {
+      post: operation({
+        operationId: "rotateWebhookSecret",
+        summary: "Rotate a webhook's signing secret",
+        description: "Deliveries sent from now on are signed with the new secret; retries of older ones too.",
+        tag: "Webhooks",
+        scope: "webhooks:write",
+        requestParams: { path: webhookIdParams },
+        ok: { status: 200, description: "The webhook with its new secret.", schema: webhookWithSecretSchema },
+        errors: ["not_found"],
+      }),
+    },
+    "/webhooks/{id}/deliveries": {
+      get: operation({
+        operationId: "listWebhookDeliveries",
+        summary: "A webhook's delivery log",
+        description: "Newest first; each delivery with its payload and every attempt (status code or error, duration, the start of the response body).",
+        tag: "Webhooks",
+        scope: "webhooks:read",
+        requestParams: { path: webhookIdParams, query: deliveriesQuerySchema },
+        ok: { status: 200, description: "Deliveries.", schema: deliveryListSchema },
+        errors: ["validation_failed", "not_found"],
+      }),
+    },
+    "/webhooks/{id}/deliveries/{deliveryId}/replay": {
+      post: operation({
+        operationId: "replayWebhookDelivery",
+        summary: "Replay a delivery",
+        description: "Sends the same event (same event id and payload) again, as a new delivery with its own attempts.",
+        tag: "Webhooks",
+        scope: "webhooks:write",
+        requestParams: { path: deliveryParams },
+        ok: { status: 202, description: "The new delivery, queued.", schema: webhookDeliverySchema },
+        errors: ["not_found"],
+      }),
+    },
+    "/webhooks/{id}/test": {
+      post: operation({
+        operationId: "testWebhook",
+        summary: "Send a test event",
+        description: "Queues a `ping` event to the endpoint, also when it is disabled. Test events never count towards switching an endpoint off.",
+        tag: "Webhooks",
+        scope: "webhooks:write",
+        requestParams: { path: webhookIdParams },
+        ok: { status: 202, description: "The ping delivery, queued.", schema: webhookDeliverySchema },
+        errors: ["not_found"],
+      }),
+    },
     "/analytics": {
       get: operation({
         operationId: "getAnalytics",
@@ -531,6 +642,7 @@ function build(serverUrl: string): OpenApiDocument {
         { name: "Links", description: "Short links and their routing." },
         { name: "Tags", description: "Labels for organising links." },
         { name: "Analytics", description: "Click counts, breakdowns, A/B results and raw exports." },
+        { name: "Webhooks", description: "Signed event deliveries to your endpoints, with retries and a delivery log." },
         { name: "Setup", description: "First-run setup of a new instance (no authentication)." },
       ],
       paths: paths(),
