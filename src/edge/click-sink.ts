@@ -81,6 +81,16 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
   const maxBuffered = options.maxBuffered ?? 10_000;
   const counts = { buffered: 0, dropped: 0, sent: 0 };
 
+  // A stats report is due this long after counting, unless a click batch takes the counts first.
+  const statsDelayMs = options.statsDelayMs ?? 2_000;
+  let statsTimer: { promise: Promise<void>; timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  function settleStatsTimer(): void {
+    if (!statsTimer) return;
+    clearTimeout(statsTimer.timer);
+    statsTimer.resolve();
+    statsTimer = null;
+  }
+
   function drop(events: ClickEvent[], error: unknown): void {
     if (events.length === 0) return;
     counts.dropped += events.length;
@@ -94,6 +104,7 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
     let lastError: unknown;
     // The counters so far ride with this batch; put back if it never gets through.
     const report = options.stats?.take() ?? undefined;
+    if (report) settleStatsTimer();
     if (batch.length === 0 && !report) return;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
@@ -160,20 +171,21 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
     return batch;
   }
 
-  const statsDelayMs = options.statsDelayMs ?? 2_000;
-  let statsDue: Promise<void> | null = null;
-
   return {
     reportStats() {
       const stats = options.stats;
       if (!stats?.pending()) return Promise.resolve();
-      statsDue ??= sleep(statsDelayMs).then(async () => {
-        statsDue = null;
-        if (!stats.pending()) return; // a click batch took them
-        if (open) return open.done; // the open batch will
-        await post([]);
-      });
-      return statsDue;
+      if (!statsTimer) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        const timer = setTimeout(() => {
+          statsTimer = null;
+          // The open batch takes them when it goes; else they go alone.
+          void (open ? open.done : post([])).finally(resolve);
+        }, statsDelayMs);
+        statsTimer = { promise, timer, resolve };
+      }
+      return statsTimer.promise;
     },
     record(event) {
       if (counts.buffered >= maxBuffered) {
