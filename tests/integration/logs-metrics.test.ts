@@ -26,6 +26,7 @@ import { createOriginClient } from "@/edge/origin-client";
 import { createOriginGates } from "@/edge/origin-gates";
 import { createEdgeStats } from "@/edge/stats";
 import { serverConfig } from "@/config/env";
+import { clickEventSchema } from "@/core/link";
 import { handle } from "@/server/api/handler";
 import { geoDatabase } from "@/server/clicks/enrich";
 import { createClickIngest } from "@/server/clicks/pipeline";
@@ -298,7 +299,7 @@ describe.each(backends())("logs, metrics and Server-Timing on %s", (backend) => 
     test("Server-Timing on click ingest: queue (the XADD) and no db stage", async () => {
       const keys = clickStreamKeys(`test-timing-${backend}-${randomUUID()}:`);
       const ingest = createClickIngest({ redis, keys, geo: geoDatabase() });
-      const route = handle(async () => Response.json(await ingest([{ id: randomUUID(), linkId: "lnk_x", workspaceId: "ws_x", at: new Date().toISOString(), url: "https://example.com", userAgent: null, referrer: null, isBot: false, country: "DE" }]), { status: 202 }));
+      const route = handle(async () => Response.json(await ingest([clickEventSchema.parse({ id: randomUUID(), linkId: "lnk_x", workspaceId: "ws_x", at: new Date().toISOString(), url: "https://example.com", userAgent: null, referrer: null, isBot: false, country: "DE" })]), { status: 202 }));
       try {
         const response = await route(new Request(`${BASE_URL}/api/internal/v1/clicks`, { method: "POST" }));
         expect(response.status).toBe(202);
