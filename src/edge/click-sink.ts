@@ -117,7 +117,9 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
         if (error instanceof ClickBatchRejectedError) break;
       }
     }
-    if (report) options.stats?.restore(report);
+    // Kept for the next batch while the origin is away; not after a refusal (a 4xx), which the
+    // same report could provoke again (an origin too old for stats-only batches answers 422).
+    if (report && !(lastError instanceof ClickBatchRejectedError)) options.stats?.restore(report);
     drop(batch, lastError);
   }
 

@@ -183,7 +183,14 @@ describe("stats for the origin's metrics", () => {
     ]);
   });
 
-  test("a report the origin refuses is kept and sent again with the next one", async () => {
+  test("a report refused for good (4xx, e.g. an origin too old for stats-only batches) is dropped, so it cannot block later ones", async () => {
+    const edge = setup({ links: [], ingestStatus: 422 });
+    await edge.request("/missing");
+    expect(await edge.ingestBodies()).toHaveLength(1);
+    expect(edge.stats.pending()).toBe(false);
+  });
+
+  test("a report whose post failed (503) is kept and sent again with the next one", async () => {
     const edge = setup({ links: [], ingestStatus: 503 });
     await edge.request("/missing");
     expect(await edge.ingestBodies()).toHaveLength(1);
