@@ -95,7 +95,7 @@ describe.each(backends())("walking skeleton on %s", (backend) => {
       .split("\n")
       .filter((line) => line.startsWith("{") && line.includes(requestId))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toEqual(
+    expect(lines, JSON.stringify(lines)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ msg: "request", host: "next", route: "/:key", status: 302, outcome: "redirect", cache: "miss" }),
         expect.objectContaining({ msg: "request", route: "/api/internal/v1/links/lookup", status: 200, dbMs: expect.any(Number) }),

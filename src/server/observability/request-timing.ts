@@ -41,7 +41,10 @@ export class RequestTiming {
   }
 }
 
-const storage = new AsyncLocalStorage<RequestTiming>();
+// One store per process, on globalThis: Next may evaluate this module once per route bundle, and
+// the database (opened by whichever bundle came first) must see the handler's store.
+const STORAGE_KEY = Symbol.for("signpost.requestTiming");
+const storage: AsyncLocalStorage<RequestTiming> = ((globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<RequestTiming> })[STORAGE_KEY] ??= new AsyncLocalStorage<RequestTiming>());
 
 export function runWithTiming<T>(timing: RequestTiming, fn: () => T): T {
   return storage.run(timing, fn);
