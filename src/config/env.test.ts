@@ -29,7 +29,15 @@ describe("parseEdgeConfig defaults", () => {
       geo: { trusted: ["vercel", "cloudflare"] },
       homeUrl: null,
       linkPasswordTtlSeconds: 86_400,
+      logLevel: "info",
     });
+  });
+
+  test("LOG_LEVEL: debug, info, warn, error or silent (any case); anything else is named", () => {
+    expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, LOG_LEVEL: "WARN" }).logLevel).toBe("warn");
+    expect(parseServerConfig({ SIGNPOST_SECRET: SECRET, LOG_LEVEL: "debug" }).logLevel).toBe("debug");
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, LOG_LEVEL: "silent" }).logLevel).toBe("silent");
+    expect(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL: must be one of debug, info, warn, error, silent/);
   });
 
   test("HOME_URL must be http(s); LINK_PASSWORD_TTL_SECONDS is bounded (60 s to a year)", () => {

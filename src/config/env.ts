@@ -46,6 +46,9 @@ const headerName = z
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name, e.g. x-real-ip")
   .toLowerCase();
 
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export const GEO_PLATFORMS = ["vercel", "cloudflare"] as const;
 export type GeoPlatform = (typeof GEO_PLATFORMS)[number];
 
@@ -89,6 +92,13 @@ const edgeSchema = z.object({
   HOME_URL: url.optional(),
   /** How long a correct link password is remembered, in seconds (default one day). */
   LINK_PASSWORD_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
+  /** Least severe log level written (JSON lines on stdout): debug, info, warn, error or silent. */
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(LOG_LEVELS, { error: "must be one of debug, info, warn, error, silent" }))
+    .default("info"),
 });
 
 /** Redis for link-change events (origin publishes, standalone redirectors evict). */
@@ -207,6 +217,7 @@ function finishEdge(raw: z.infer<typeof edgeSchema>) {
     trustedIpHeader: raw.TRUSTED_IP_HEADER,
     homeUrl: raw.HOME_URL ?? null,
     linkPasswordTtlSeconds: raw.LINK_PASSWORD_TTL_SECONDS,
+    logLevel: raw.LOG_LEVEL,
   };
 }
 
@@ -312,6 +323,7 @@ function readEnv(): Env {
     GEO_REGION_HEADER: process.env.GEO_REGION_HEADER,
     GEO_CITY_HEADER: process.env.GEO_CITY_HEADER,
     TRUSTED_IP_HEADER: process.env.TRUSTED_IP_HEADER,
+    LOG_LEVEL: process.env.LOG_LEVEL,
     NODE_ENV: process.env.NODE_ENV,
     DATABASE_URL: process.env.DATABASE_URL,
     DATA_DIR: process.env.DATA_DIR,

@@ -8,9 +8,11 @@ import { SLUG_PATTERN } from "@/core/slug";
 import type { ClickSink } from "./click-sink";
 import { parseCookies, passwordCookieName, serializeCookie, signPasswordPass, variantCookieName, verifyPasswordPass } from "./cookies";
 import type { CachedLinkStore, CacheStatus } from "./link-cache";
+import { traceIdFor, type EdgeLogger } from "./log";
 import { traceparentFrom, type Trace } from "./origin-client";
 import type { OriginGates } from "./origin-gates";
 import * as pages from "./pages";
+import type { EdgeStats } from "./stats";
 import { attemptVisitor, variantRoll, visitorId } from "./visitor";
 
 export interface EdgeOptions {
@@ -28,9 +30,13 @@ export interface EdgeDeps {
   clicks: ClickSink;
   gates: OriginGates;
   options: EdgeOptions;
+  /** One JSON line per request (src/edge/log.ts); none when absent. */
+  log?: EdgeLogger;
+  /** Counters reported to the origin with click batches (src/edge/stats.ts). */
+  stats?: EdgeStats;
 }
 
-type Env = { Variables: { requestId: string; trace: Trace; timing: string[] } };
+type Env = { Variables: { requestId: string; trace: Trace; timing: string[]; outcome?: string; cache?: CacheStatus } };
 
 const NO_STORE = "private, no-store";
 const VARIANT_COOKIE_SECONDS = 90 * 24 * 3600;
@@ -80,7 +86,31 @@ export function createEdgeApp(deps: EdgeDeps) {
     c.res.headers.set("x-robots-tag", "noindex");
     const stages = [...c.get("timing"), `edge;dur=${(performance.now() - started).toFixed(1)}`];
     c.res.headers.set("server-timing", stages.join(", "));
+    requestLine(c, performance.now() - started);
   });
+
+  /** Counts the request and writes its log line: chosen fields only, never headers, bodies or addresses. */
+  function requestLine(c: Context<Env>, ms: number) {
+    const status = c.res.status;
+    const outcome = c.get("outcome") ?? outcomeOfStatus(status);
+    const cache = c.get("cache") ?? null;
+    if (deps.stats) {
+      deps.stats.redirect(outcome);
+      if (cache) deps.stats.cacheLookup(cache);
+      const report = deps.clicks.reportStats?.();
+      if (report) background(c).waitUntil(report);
+    }
+    deps.log?.info("request", {
+      requestId: c.get("requestId"),
+      traceId: traceIdFor(c.get("trace").traceparent),
+      method: c.req.method,
+      route: edgeRoute(new URL(c.req.url).pathname),
+      status,
+      outcome,
+      cache,
+      durationMs: Math.round(ms * 10) / 10,
+    });
+  }
 
   app.get("/", (c) => (options.homeUrl ? c.redirect(options.homeUrl, 302) : html(c, pages.notFoundPage, 404)));
   // Crawlers may fetch short links (link previews need it); the pages themselves say noindex.
@@ -89,7 +119,7 @@ export function createEdgeApp(deps: EdgeDeps) {
   async function load(c: Context<Env>, key: string): Promise<EdgeLink | null | "unavailable"> {
     const host = new URL(c.req.url).host.toLowerCase();
     let status: CacheStatus = "miss";
-    const ctx = { ...background(c), cacheStatus: (s: CacheStatus) => (status = s) };
+    const ctx = { ...background(c), cacheStatus: (s: CacheStatus) => c.set("cache", (status = s)) };
     try {
       return await timed(
         c,
@@ -198,6 +228,7 @@ export function createEdgeApp(deps: EdgeDeps) {
   }
 
   function respond(c: Context<Env>, link: EdgeLink | null, decision: Decision, sticky: number | null) {
+    c.set("outcome", decision.kind);
     if (link && "variant" in decision && decision.variant !== undefined && decision.variant !== sticky) {
       c.header(
         "set-cookie",
@@ -230,6 +261,20 @@ export function createEdgeApp(deps: EdgeDeps) {
   }
 
   return app;
+}
+
+/** The route template of an edge request for logs (never the slug itself). */
+function edgeRoute(pathname: string): string {
+  if (pathname === "/" || pathname === "/robots.txt") return pathname;
+  if (/^\/[^/]+$/.test(pathname)) return pathname.endsWith("+") ? "/:key+" : "/:key";
+  return "*";
+}
+
+/** What a request came to when no decision named it (gates, errors, fixed routes), from its status. */
+function outcomeOfStatus(status: number): string {
+  if (status >= 300 && status < 400) return "redirect";
+  const named: Record<number, string> = { 401: "password", 403: "blocked", 404: "not_found", 405: "method_not_allowed", 410: "gone", 429: "rate_limited", 503: "unavailable" };
+  return named[status] ?? (status >= 500 ? "error" : status >= 400 ? "rejected" : "ok");
 }
 
 /**

@@ -1,11 +1,18 @@
+import type { EdgeStatsReport } from "@/core/edge-stats";
 import type { ClickEvent } from "@/core/link";
 import type { OriginClient } from "./origin-client";
+import type { EdgeStats } from "./stats";
 
 /** Takes clicks off the response path. `record` returns a promise to hand to `waitUntil`. */
 export interface ClickSink {
   record(event: ClickEvent): Promise<void>;
   /** Clicks waiting or in flight, and how many were dropped because the buffer was full or the origin kept failing. */
   stats(): { buffered: number; dropped: number; sent: number };
+  /**
+   * Makes sure the host's counters (BatchingOptions.stats) reach the origin even when no click
+   * follows: after `statsDelayMs` they go with the open batch, or alone. The promise is for `waitUntil`.
+   */
+  reportStats?(): Promise<void>;
 }
 
 export interface BatchingOptions {
@@ -23,6 +30,10 @@ export interface BatchingOptions {
    */
   maxBuffered?: number;
   onDrop?: (events: ClickEvent[], error: unknown) => void;
+  /** The host's counters, sent with every batch (docs/protocol.md, "stats"); only for posters that carry them. */
+  stats?: EdgeStats;
+  /** How long counted stats may wait for a click batch before they are posted alone. Default 2 s. */
+  statsDelayMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,7 +42,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Delivers one batch (at most 500 clicks) somewhere durable. Resolves once the batch is safe;
  * rejects to have it retried, or with a {@link ClickBatchRejectedError} when a retry cannot help.
  */
-export type ClickPoster = (batch: ClickEvent[]) => Promise<void>;
+export type ClickPoster = (batch: ClickEvent[], stats?: EdgeStatsReport) => Promise<void>;
 
 /** A batch the receiver refused for good (a 4xx other than 429, an invalid batch): not retried. */
 export class ClickBatchRejectedError extends Error {
@@ -43,8 +54,8 @@ export class ClickBatchRejectedError extends Error {
 
 /** Posts batches to the origin's signed ingest endpoint (`POST /api/internal/v1/clicks`). */
 export function originClickPoster(origin: OriginClient): ClickPoster {
-  return async (batch) => {
-    const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify({ clicks: batch }) });
+  return async (batch, stats) => {
+    const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify(stats ? { clicks: batch, stats } : { clicks: batch }) });
     await response.body?.cancel();
     if (response.ok) return;
     const message = `click ingest answered ${response.status}`;
@@ -70,7 +81,18 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
   const maxBuffered = options.maxBuffered ?? 10_000;
   const counts = { buffered: 0, dropped: 0, sent: 0 };
 
+  // A stats report is due this long after counting, unless a click batch takes the counts first.
+  const statsDelayMs = options.statsDelayMs ?? 2_000;
+  let statsTimer: { promise: Promise<void>; timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  function settleStatsTimer(): void {
+    if (!statsTimer) return;
+    clearTimeout(statsTimer.timer);
+    statsTimer.resolve();
+    statsTimer = null;
+  }
+
   function drop(events: ClickEvent[], error: unknown): void {
+    if (events.length === 0) return;
     counts.dropped += events.length;
     try {
       options.onDrop?.(events, error);
@@ -80,10 +102,14 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
   }
   async function post(batch: ClickEvent[]): Promise<void> {
     let lastError: unknown;
+    // The counters so far ride with this batch; put back if it never gets through.
+    const report = options.stats?.take() ?? undefined;
+    if (report) settleStatsTimer();
+    if (batch.length === 0 && !report) return;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
       try {
-        await deliver(batch);
+        await deliver(batch, report);
         counts.sent += batch.length;
         return;
       } catch (error) {
@@ -91,6 +117,9 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
         if (error instanceof ClickBatchRejectedError) break;
       }
     }
+    // Kept for the next batch while the origin is away; not after a refusal (a 4xx), which the
+    // same report could provoke again (an origin too old for stats-only batches answers 422).
+    if (report && !(lastError instanceof ClickBatchRejectedError)) options.stats?.restore(report);
     drop(batch, lastError);
   }
 
@@ -145,6 +174,21 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
   }
 
   return {
+    reportStats() {
+      const stats = options.stats;
+      if (!stats?.pending()) return Promise.resolve();
+      if (!statsTimer) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        const timer = setTimeout(() => {
+          statsTimer = null;
+          // The open batch takes them when it goes; else they go alone.
+          void (open ? open.done : post([])).finally(resolve);
+        }, statsDelayMs);
+        statsTimer = { promise, timer, resolve };
+      }
+      return statsTimer.promise;
+    },
     record(event) {
       if (counts.buffered >= maxBuffered) {
         drop([event], new Error(`click buffer full (${maxBuffered} clicks waiting)`));

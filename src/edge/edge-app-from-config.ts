@@ -3,15 +3,37 @@ import { createEdgeApp } from "./app";
 import { createBatchingClickSink } from "./click-sink";
 import { extractFacts } from "./facts";
 import { createCachedLinkStore } from "./link-cache";
-import { createOriginLinkStore } from "./link-store";
+import { createOriginLinkStore, type LinkStore } from "./link-store";
+import { createEdgeLogger, type LogWrite } from "./log";
 import { createOriginClient } from "./origin-client";
 import { createOriginGates } from "./origin-gates";
+import { createEdgeStats, type EdgeStats } from "./stats";
 
 export interface HostHooks {
   /** Clicks held while the origin catches up (default 10,000: an isolate's share of memory). */
   clickBuffer?: number;
   /** The client address when the host knows it (the Node redirector's socket); used only without TRUSTED_IP_HEADER. */
   remoteAddress?(request: Request): string | null;
+  /** Which host this is, on log lines and the origin's edge metrics: next (default), redirector, worker. */
+  host?: string;
+  /** Where log lines go (default: console by level). */
+  write?: LogWrite;
+}
+
+/** Counts the inner store's lookups by how they ended: found, not_found, error. */
+export function countingLinkStore(inner: LinkStore, stats: EdgeStats): LinkStore {
+  return {
+    async get(domain, key, trace) {
+      try {
+        const link = await inner.get(domain, key, trace);
+        stats.originLookup(link ? "found" : "not_found");
+        return link;
+      } catch (error) {
+        stats.originLookup("error");
+        throw error;
+      }
+    },
+  };
 }
 
 /**
@@ -21,13 +43,19 @@ export interface HostHooks {
  * drift apart.
  */
 export function createEdgeAppFromConfig(config: EdgeConfig, hooks: HostHooks = {}) {
+  const host = hooks.host ?? "next";
+  const log = createEdgeLogger({ level: config.logLevel, write: hooks.write, base: { host } });
+  const stats = createEdgeStats(host);
   const origin = createOriginClient({ originUrl: config.originUrl, secret: config.secret });
-  const links = createCachedLinkStore(createOriginLinkStore(origin));
+  const links = createCachedLinkStore(countingLinkStore(createOriginLinkStore(origin), stats));
   const clicks = createBatchingClickSink(origin, {
     maxBuffered: hooks.clickBuffer,
-    onDrop: (events, error) => console.error(JSON.stringify({ level: "error", msg: "clicks dropped", count: events.length, error: String(error) })),
+    stats,
+    onDrop: (events, error) => log.error("clicks dropped", { count: events.length, error: String(error) }),
   });
   const app = createEdgeApp({
+    log,
+    stats,
     links,
     gates: createOriginGates(origin),
     clicks,
@@ -39,7 +67,7 @@ export function createEdgeAppFromConfig(config: EdgeConfig, hooks: HostHooks = {
         extractFacts(request, { geo: config.geo, trustedIpHeader: config.trustedIpHeader, remoteAddress: hooks.remoteAddress?.(request) ?? null }),
     },
   });
-  return { app, links, clicks };
+  return { app, links, clicks, log };
 }
 
 let app: ReturnType<typeof createEdgeApp> | undefined;

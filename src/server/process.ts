@@ -2,6 +2,7 @@ import "server-only";
 import { ConfigError, serverConfig } from "@/config/env";
 import { getDatabase } from "@/server/db/client";
 import { DataDirInUseError } from "@/server/db/lock";
+import { logger } from "@/server/observability/logger";
 import { recordClicks } from "@/server/clicks/ingest";
 import { clickStreamKeys, startClickConsumer, type ClickConsumer } from "@/server/clicks/stream";
 import { startBackgroundJobs } from "@/server/jobs/runner";
@@ -42,15 +43,14 @@ export async function startServerProcess(): Promise<void> {
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
-    console.log(
-      JSON.stringify({
-        level: "info",
-        msg: "signpost ready",
+    logger().info(
+      {
         database: database.mode === "embedded" ? `embedded PGlite in ${config.dataDir}` : "postgres (DATABASE_URL)",
         appUrl: config.appUrl,
         clickStream: config.redisUrl ? { consumers: consumers.length } : "off (clicks committed in the database)",
         shortDomains: config.shortDomains,
-      }),
+      },
+      "signpost ready",
     );
   } catch (error) {
     if (error instanceof ConfigError || error instanceof DataDirInUseError) {

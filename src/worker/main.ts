@@ -13,11 +13,10 @@ import { recordClicks } from "@/server/clicks/ingest";
 import { clickStreamKeys, startClickConsumer, type ClickConsumer } from "@/server/clicks/stream";
 import { getDatabase } from "@/server/db/client";
 import { startBackgroundJobs } from "@/server/jobs/runner";
+import { logger } from "@/server/observability/logger";
 
 function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, time: new Date().toISOString(), component: "worker", msg, ...fields });
-  if (level === "info") console.log(line);
-  else console.error(line);
+  logger()[level]({ component: "worker", ...fields }, msg);
 }
 
 async function main(): Promise<void> {

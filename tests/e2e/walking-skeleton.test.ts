@@ -76,6 +76,33 @@ describe.each(backends())("walking skeleton on %s", (backend) => {
     expect(counted.lastClickedAt).not.toBeNull();
   });
 
+  test("the middleware's counters reach /metrics as host=next; edge and Node log one line each, tied by the request id", async () => {
+    const series = 'signpost_edge_redirects_total{host="next",outcome="redirect"}';
+    const count = (text: string) => Number(text.split("\n").find((line) => line.startsWith(`${series} `))?.split(" ")[1] ?? 0);
+    const before = count(await (await fetch(`${app.url}/metrics`)).text());
+    expect((await api("/api/v1/links", { method: "POST", body: JSON.stringify({ url: "https://example.com/counted", key: "counted" }) })).status).toBe(201);
+    const requestId = `req-e2e-${backend}-0001`;
+    const redirect = await fetch(`${app.url}/counted`, { redirect: "manual", headers: { "user-agent": BROWSER_UA, "x-request-id": requestId } });
+    expect(redirect.status).toBe(302);
+    const after = await waitFor(
+      async () => count(await (await fetch(`${app.url}/metrics`)).text()),
+      (n) => n > before,
+    );
+    expect(after - before).toBe(1);
+
+    const lines = app
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{") && line.includes(requestId))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines, JSON.stringify(lines)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: "request", host: "next", route: "/:key", status: 302, outcome: "redirect", cache: "miss" }),
+        expect.objectContaining({ msg: "request", route: "/api/internal/v1/links/lookup", status: 200, dbMs: expect.any(Number) }),
+      ]),
+    );
+  });
+
   test("a bot gets the preview card by default, and is never counted as a person", async () => {
     const card = await (
       await api("/api/v1/links", { method: "POST", body: JSON.stringify({ url: "https://example.net/secret-path", title: "Spring sale" }) })

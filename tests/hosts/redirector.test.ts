@@ -87,6 +87,39 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
     expect(await waitForClicks(link.id, 2)).toBe(2);
   });
 
+  test("its counters reach the origin's /metrics (host=redirector) with its click batches; one JSON line per request on stdout", async () => {
+    const scrape = async () => (await fetch(`${app.url}/metrics`)).text();
+    const counter = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+    const before = await scrape();
+    await createLink({ url: "https://example.com/counted", key: "counted" });
+    const redirector = await startRedirector(port, redirectorEnv());
+    expect((await visit(redirector, "counted", { headers: { "x-request-id": "req-redirector-01" } })).status).toBe(302);
+    expect((await visit(redirector, "counted")).status).toBe(302);
+    expect((await visit(redirector, "nothing-here")).status).toBe(404);
+
+    const redirects = 'signpost_edge_redirects_total{host="redirector",outcome="redirect"}';
+    const notFound = 'signpost_edge_redirects_total{host="redirector",outcome="not_found"}';
+    let text = "";
+    for (let i = 0; i < 100; i++) {
+      text = await scrape();
+      if (counter(text, redirects) - counter(before, redirects) >= 2 && counter(text, notFound) - counter(before, notFound) >= 1) break;
+      await sleep(100);
+    }
+    expect(counter(text, redirects) - counter(before, redirects)).toBe(2);
+    expect(counter(text, notFound) - counter(before, notFound)).toBe(1);
+    expect(counter(text, 'signpost_edge_cache_lookups_total{host="redirector",result="hit"}')).toBeGreaterThan(counter(before, 'signpost_edge_cache_lookups_total{host="redirector",result="hit"}'));
+    expect(counter(text, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}')).toBeGreaterThan(counter(before, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}'));
+
+    const line = redirector
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === "request" && l.requestId === "req-redirector-01");
+    expect(line).toMatchObject({ level: "info", host: "redirector", method: "GET", route: "/:key", status: 302, outcome: "redirect", cache: "miss" });
+    expect(line!.durationMs).toEqual(expect.any(Number));
+  });
+
   test("SIGTERM right after the responses: buffered clicks are flushed, then exit 0", async () => {
     const link = await createLink({ url: "https://example.com/flush", key: "flush" });
     const redirector = await startRedirector(port, redirectorEnv());

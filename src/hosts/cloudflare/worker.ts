@@ -9,6 +9,7 @@
  */
 import { ConfigError, parseEdgeConfig, type EdgeConfig } from "@/config/env";
 import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
+import { createEdgeLogger } from "@/edge/log";
 
 /** The Worker's bindings: string vars and secrets (other bindings, if any, are ignored). */
 export type WorkerEnv = Record<string, unknown>;
@@ -31,7 +32,7 @@ export function workerConfig(env: WorkerEnv): EdgeConfig {
 }
 
 function buildApp(config: EdgeConfig) {
-  return createEdgeAppFromConfig(config).app;
+  return createEdgeAppFromConfig(config, { host: "worker" }).app;
 }
 
 /** Built on the first request of each isolate (bindings are not available before). */
@@ -45,7 +46,7 @@ const worker = {
         instance = { app: buildApp(config), shortDomains: config.shortDomains };
       } catch (error) {
         // Logged for `wrangler tail`; visitors get no detail. Not cached: the next request retries.
-        console.error(JSON.stringify({ level: "error", msg: "signpost worker misconfigured", error: String(error instanceof Error ? error.message : error) }));
+        createEdgeLogger({ base: { host: "worker" } }).error("signpost worker misconfigured", { error: String(error instanceof Error ? error.message : error) });
         return new Response("Signpost is misconfigured.\n", { status: 500, headers: { "cache-control": "no-store" } });
       }
     }

@@ -14,6 +14,7 @@ import { ClickBatchRejectedError, createBatchingClickSink, type ClickPoster } fr
 import type { HostHooks } from "@/edge/edge-app-from-config";
 import { extractFacts } from "@/edge/facts";
 import { createCachedLinkStore } from "@/edge/link-cache";
+import { createEdgeLogger } from "@/edge/log";
 import type { LinkStore } from "@/edge/link-store";
 import type { OriginGates } from "@/edge/origin-gates";
 import { InvalidClickBatchError, openDirectStore, type DirectStore } from "@/server/internal/direct";
@@ -49,12 +50,16 @@ export function directClickPoster(store: DirectStore): ClickPoster {
  */
 export async function createDirectEdgeApp(config: RedirectorConfig & { direct: NonNullable<RedirectorConfig["direct"]> }, hooks: HostHooks = {}) {
   const store = await openDirectStore({ ...config.direct, redisUrl: config.redisUrl });
+  const log = createEdgeLogger({ level: config.logLevel, write: hooks.write, base: { host: hooks.host ?? "redirector" } });
+  // Direct mode has no origin to report edge counters to: its outcomes and cache results show in
+  // its request log lines only (docs/observability.md).
   const links = createCachedLinkStore(directLinkStore(store));
   const clicks = createBatchingClickSink(directClickPoster(store), {
     maxBuffered: hooks.clickBuffer,
-    onDrop: (events, error) => console.error(JSON.stringify({ level: "error", msg: "clicks dropped", count: events.length, error: String(error) })),
+    onDrop: (events, error) => log.error("clicks dropped", { count: events.length, error: String(error) }),
   });
   const app = createEdgeApp({
+    log,
     links,
     gates: directGates(store),
     clicks,

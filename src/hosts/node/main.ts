@@ -10,7 +10,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
 import { ConfigError, redirectorConfig, type RedirectorConfig } from "@/config/env";
-import { log, startRedirector } from "./redirector";
+import { log, setLogLevel, startRedirector } from "./redirector";
 
 /** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
@@ -111,6 +111,7 @@ function runPrimary(workers: number): void {
 }
 
 const config = loadConfig();
+setLogLevel(config.logLevel);
 const workers = config.workers === "auto" ? availableParallelism() : config.workers;
 if (workers > 1 && cluster.isPrimary) runPrimary(workers);
 else void runWorker(config);

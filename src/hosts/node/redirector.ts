@@ -2,15 +2,25 @@ import type { AddressInfo } from "node:net";
 import { serve, type Http2Bindings, type HttpBindings } from "@hono/node-server";
 import type { RedirectorConfig } from "@/config/env";
 import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
+import { createEdgeLogger, type EdgeLogLevel, type LogWrite } from "@/edge/log";
 import { subscribeLinkChanges, type LinkEventSubscription } from "./link-events";
 
 export type Log = (level: "info" | "warn" | "error", msg: string, extra?: Record<string, unknown>) => void;
 
-export const log: Log = (level, msg, extra = {}) => {
-  const line = JSON.stringify({ level, msg, pid: process.pid, ...extra });
-  if (level === "info") console.log(line);
-  else console.error(line);
+/** Warnings and errors to stderr, the rest to stdout: one JSON line each (src/edge/log.ts). */
+export const stdWrite: LogWrite = (line, level) => {
+  (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
 };
+
+const base = () => ({ host: "redirector", pid: process.pid });
+let processLog = createEdgeLogger({ write: stdWrite, base: base() });
+
+/** Applies LOG_LEVEL to the process's own lines (request lines take it from the config directly). */
+export function setLogLevel(level: EdgeLogLevel): void {
+  processLog = createEdgeLogger({ level, write: stdWrite, base: base() });
+}
+
+export const log: Log = (level, msg, extra = {}) => processLog[level](msg, extra);
 
 export interface RunningRedirector {
   port: number;
@@ -33,7 +43,7 @@ function plainAddress(address: string | undefined): string | null {
 export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
   const remoteAddresses = new WeakMap<Request, string | null>();
   // The socket's address stands in when TRUSTED_IP_HEADER is unset.
-  const hooks = { remoteAddress: (request: Request) => remoteAddresses.get(request) ?? null, clickBuffer: config.clickBuffer };
+  const hooks = { remoteAddress: (request: Request) => remoteAddresses.get(request) ?? null, clickBuffer: config.clickBuffer, host: "redirector", write: stdWrite };
   const { direct } = config;
   // Direct mode (DATABASE_URL): links, gates and clicks in the database; its code is loaded only then.
   // Otherwise wired exactly like every other host, on the origin protocol.

@@ -11,6 +11,7 @@ import { getIP } from "@better-auth/core/utils/ip";
 import { serverConfig, type ServerConfig } from "@/config/env";
 import { getDb, type Db } from "@/server/db/client";
 import * as schema from "@/server/db/schema";
+import { logger } from "@/server/observability/logger";
 import { emailDelivery, sendEmail } from "@/server/email/mailer";
 import { invitationEmail, passwordResetEmail, verifyEmailEmail } from "@/server/email/templates";
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from "./password-policy";
@@ -243,9 +244,7 @@ function createAuth(db: Db) {
       // data). A rejected API key is a client error, already answered with a 401: not logged.
       log(level, message) {
         if (message.startsWith("Failed to validate API key")) return;
-        const line = JSON.stringify({ level, source: "better-auth", msg: message });
-        if (level === "error" || level === "warn") console.error(line);
-        else console.log(line);
+        logger()[level]({ source: "better-auth" }, message);
       },
     },
     plugins: [

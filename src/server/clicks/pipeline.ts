@@ -4,6 +4,8 @@ import { serverConfig } from "@/config/env";
 import { ApiError } from "@/server/api/errors";
 import { isDatabaseUnavailable } from "@/server/db/errors";
 import type { Db } from "@/server/db/client";
+import { logger } from "@/server/observability/logger";
+import { timeStage } from "@/server/observability/request-timing";
 import { enrichClick, geoDatabase, type GeoLookup, type IncomingClick, type StoredClick } from "./enrich";
 import { recordClicks } from "./ingest";
 import { clickStreamKeys, enqueueClicks, openRedis, type ClickStreamKeys } from "./stream";
@@ -69,10 +71,11 @@ export function createClickIngest(deps: ClickIngestDeps): (events: readonly Inco
   return async (events) => {
     const clicks: StoredClick[] = events.map((event) => enrichClick(event, deps.geo));
     let fallback = false;
-    if (deps.redis) {
+    const redis = deps.redis;
+    if (redis) {
       try {
-        await whenReady(deps.redis);
-        await enqueueClicks(deps.redis, deps.keys, clicks);
+        await whenReady(redis);
+        await timeStage("queue", () => enqueueClicks(redis, deps.keys, clicks));
         ingestCounters.queuedBatches += 1;
         ingestCounters.queuedClicks += clicks.length;
         return { mode: "queued", clicks: clicks.length };
@@ -81,7 +84,7 @@ export function createClickIngest(deps: ClickIngestDeps): (events: readonly Inco
         ingestCounters.redisFallbacks += 1;
         if (Date.now() - lastFallbackLog > 10_000) {
           lastFallbackLog = Date.now();
-          console.error(JSON.stringify({ level: "warn", msg: "click stream unavailable; committing clicks in Postgres instead", error: String(error), fallbacks: ingestCounters.redisFallbacks }));
+          logger().warn({ error: String(error), fallbacks: ingestCounters.redisFallbacks }, "click stream unavailable; committing clicks in Postgres instead");
         }
       }
     }

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import { z } from "zod";
 import { clickEventSchema } from "@/core/link";
 import { isDatabaseUnavailable } from "@/server/db/errors";
+import { logger } from "@/server/observability/logger";
 import type { StoredClick } from "./enrich";
 import type { IngestResult } from "./ingest";
 
@@ -316,7 +317,5 @@ export async function startClickConsumer(options: ClickConsumerOptions): Promise
 }
 
 function defaultLog(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ level, msg, ...fields });
-  if (level === "info") console.log(line);
-  else console.error(line);
+  logger()[level]({ component: "click-stream", ...fields }, msg);
 }

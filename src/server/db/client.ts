@@ -1,4 +1,5 @@
 import "server-only";
+import { AsyncResource } from "node:async_hooks";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -9,6 +10,8 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { serverConfig } from "@/config/env";
+import { logger } from "@/server/observability/logger";
+import { timeMethod } from "@/server/observability/request-timing";
 import { lockDataDir } from "./lock";
 import * as schema from "./schema";
 
@@ -22,6 +25,25 @@ export interface Database {
   mode: "embedded" | "postgres";
   query: RawQuery;
   close(): Promise<void>;
+  /** Postgres only: connections in the pool (`total`, of which `idle`) and requests `waiting` for one. */
+  poolStats?(): { total: number; idle: number; waiting: number };
+}
+
+/**
+ * Makes every query on `pool` count as database time of the request that issued it (Server-Timing
+ * `db`, src/server/observability/request-timing.ts). Queries run on the pool's clients, so each new
+ * client's `query` is timed; `pool.query` and waiting callers get their connection in a callback
+ * run by whichever request released it, so callbacks are bound back to their caller's context.
+ */
+function timePoolQueries(pool: pg.Pool): void {
+  pool.on("connect", (client) => timeMethod(client, "query", "db"));
+  const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => unknown;
+  (pool as unknown as { connect: typeof connect }).connect = (callback) => (typeof callback === "function" ? connect(AsyncResource.bind(callback)) : connect());
+}
+
+/** The same for embedded PGlite: its query, exec and transaction entry points. */
+function timePgliteQueries(client: PGlite): void {
+  for (const method of ["query", "exec", "transaction"] as const) timeMethod(client, method, "db");
 }
 
 export interface OpenOptions {
@@ -48,8 +70,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     // An idle connection closed by the server (restart, failover, proxy timeout) is an 'error'
     // event on the pool; unhandled, it would end the process. The pool replaces the connection.
     pool.on("error", (error) => {
-      console.error(JSON.stringify({ level: "warn", msg: "idle postgres connection lost", error: error.message }));
+      logger().warn({ error: error.message }, "idle postgres connection lost");
     });
+    timePoolQueries(pool);
     if (options.migrate !== false) {
       const client = await pool.connect();
       try {
@@ -65,12 +88,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       mode: "postgres",
       query: async (text, params) => ({ rows: (await pool.query(text, params)).rows }),
       close: () => pool.end(),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     };
   }
 
   const release = lockDataDir(options.dataDir);
   try {
     const client = await PGlite.create(path.join(options.dataDir, "pglite"));
+    timePgliteQueries(client);
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder: MIGRATIONS });
     return {

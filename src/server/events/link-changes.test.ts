@@ -17,7 +17,8 @@ describe("publishLinkChanges with Redis unreachable", () => {
   test("never throws, does not hold the request long, and warns once", async () => {
     vi.stubEnv("REDIS_URL", `redis://127.0.0.1:${await closedPort()}`);
     vi.resetModules();
-    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    // The warning is a pino line on stdout (src/server/observability/logger.ts).
+    const errors = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     const { publishLinkChanges } = await import("./link-changes");
     for (let i = 0; i < 3; i++) {
       const started = Date.now();
@@ -25,7 +26,9 @@ describe("publishLinkChanges with Redis unreachable", () => {
       expect(Date.now() - started).toBeLessThan(1_000);
     }
     await vi.waitFor(() => expect(errors).toHaveBeenCalled());
-    expect(errors.mock.calls.filter(([line]) => String(line).includes("link-change events not published"))).toHaveLength(1);
+    const warnings = errors.mock.calls.map(([line]) => String(line)).filter((line) => line.includes("link-change events not published"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ level: "warn" });
     errors.mockRestore();
   });
 });

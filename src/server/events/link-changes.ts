@@ -1,6 +1,7 @@
 import "server-only";
 import { Redis } from "ioredis";
 import { serverConfig } from "@/config/env";
+import { logger } from "@/server/observability/logger";
 
 /**
  * Link-change events for edge caches that can listen (the standalone Node redirector). After a
@@ -25,7 +26,7 @@ let warned = false;
 function warnOnce(error: unknown): void {
   if (warned) return;
   warned = true;
-  console.error(JSON.stringify({ level: "warn", msg: "link-change events not published (Redis unavailable); edge caches fall back to their TTL", error: String(error) }));
+  logger().warn({ error: String(error) }, "link-change events not published (Redis unavailable); edge caches fall back to their TTL");
 }
 
 function redis(): Redis | null {

@@ -1,4 +1,5 @@
 import "server-only";
+import { logger } from "@/server/observability/logger";
 import { and, eq, lt, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import type { Db } from "@/server/db/client";
@@ -98,6 +99,6 @@ export async function wakeMetadataJobs(linkIds: readonly string[]): Promise<void
   try {
     for (const id of linkIds) await boss.send(LINK_METADATA_QUEUE, { linkId: id }, { singletonKey: id });
   } catch (error) {
-    console.error(JSON.stringify({ level: "warn", msg: "could not queue link metadata fetches; the sweep will", error: String(error) }));
+    logger().warn({ error: String(error) }, "could not queue link metadata fetches; the sweep will");
   }
 }

@@ -2,6 +2,7 @@ import "server-only";
 import type { PGlite } from "@electric-sql/pglite";
 import PgBoss from "pg-boss";
 import type { Database, RawQuery } from "@/server/db/client";
+import { logger } from "@/server/observability/logger";
 import type { OutboundPolicy } from "@/server/net/outbound";
 import { attemptDelivery, dueDeliveries, type DeliveryOptions } from "@/server/webhooks/deliver";
 import { setDeliveryWaker } from "@/server/webhooks/service";
@@ -126,7 +127,7 @@ async function registerPurgeExpiredAuth(boss: PgBoss, database: Database, option
     async () => {
       const deleted = await purgeExpiredAuth(database.db);
       if (deleted.sessions > 0 || deleted.verifications > 0) {
-        console.log(JSON.stringify({ level: "info", msg: "purged expired auth rows", ...deleted }));
+        logger().info({ component: "jobs", ...deleted }, "purged expired auth rows");
       }
       return deleted;
     },
@@ -186,7 +187,7 @@ async function registerPruneClicks(boss: PgBoss, database: Database, options: Ba
   if (days <= 0) return;
   await boss.work(PRUNE_CLICKS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => {
     const deleted = await pruneClicks(database.db, days);
-    if (deleted > 0) console.log(JSON.stringify({ level: "info", msg: "pruned raw clicks past retention", deleted, retentionDays: days }));
+    if (deleted > 0) logger().info({ component: "jobs", deleted, retentionDays: days }, "pruned raw clicks past retention");
     return { deleted };
   });
   await boss.schedule(PRUNE_CLICKS_QUEUE, options.pruneClicksCron ?? PRUNE_CLICKS_CRON, {}, { tz: "UTC" });
@@ -271,5 +272,5 @@ function logError(error: unknown): void {
           error as { message?: unknown; stack?: unknown; queue?: unknown },
         )
       : { error: String(error) };
-  console.error(JSON.stringify({ level: "error", msg: "background jobs error", ...fields }));
+  logger().error({ component: "jobs", ...fields }, "background jobs error");
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Redis } from "ioredis";
+import type { EdgeStatsReport } from "@/core/edge-stats";
 import { ingestCounters } from "@/server/clicks/pipeline";
 import { clickStreamStats, type ClickStreamKeys } from "@/server/clicks/stream";
 import type { Database } from "@/server/db/client";
@@ -17,7 +18,15 @@ export interface MetricsSources {
 }
 
 const GLOBAL_KEY = Symbol.for("signpost.metrics");
-type Holder = { [GLOBAL_KEY]?: { registry: Registry; http: Histogram<"method" | "route" | "status">; collectors: boolean } };
+interface ProcessMetrics {
+  registry: Registry;
+  http: Histogram<"method" | "route" | "status">;
+  edgeRedirects: Counter<"host" | "outcome">;
+  edgeCacheLookups: Counter<"host" | "result">;
+  edgeOriginLookups: Counter<"host" | "status">;
+  collectors: boolean;
+}
+type Holder = { [GLOBAL_KEY]?: ProcessMetrics };
 
 function processMetrics() {
   const holder = globalThis as Holder;
@@ -31,7 +40,26 @@ function processMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
-    holder[GLOBAL_KEY] = { registry, http, collectors: false };
+    // Counted by the edge hosts and reported with their click batches (docs/protocol.md, "stats").
+    const edgeRedirects = new Counter({
+      name: "signpost_edge_redirects_total",
+      help: "Short-link requests answered by edge hosts, by host (next, redirector, worker) and outcome (redirect, not_found, password, unavailable, ...)",
+      labelNames: ["host", "outcome"] as const,
+      registers: [registry],
+    });
+    const edgeCacheLookups = new Counter({
+      name: "signpost_edge_cache_lookups_total",
+      help: "Edge link-cache lookups by host and result: hit, negative (a cached not-found), stale (served while refreshing), miss",
+      labelNames: ["host", "result"] as const,
+      registers: [registry],
+    });
+    const edgeOriginLookups = new Counter({
+      name: "signpost_edge_origin_lookups_total",
+      help: "Edge -> origin link lookups (cache misses and refreshes) by host and status: found, not_found, error",
+      labelNames: ["host", "status"] as const,
+      registers: [registry],
+    });
+    holder[GLOBAL_KEY] = { registry, http, edgeRedirects, edgeCacheLookups, edgeOriginLookups, collectors: false };
   }
   return holder[GLOBAL_KEY];
 }
@@ -49,6 +77,14 @@ export function routeTemplate(pathname: string): string {
 /** Records one handled request (called by the API handler wrapper). */
 export function observeRequest(method: string, pathname: string, status: number, seconds: number): void {
   processMetrics().http.observe({ method, route: routeTemplate(pathname), status: String(status) }, seconds);
+}
+
+/** Adds an edge host's counters (the `stats` of a click batch) to the process's edge metrics. */
+export function recordEdgeStats(report: EdgeStatsReport): void {
+  const metrics = processMetrics();
+  for (const [outcome, n] of Object.entries(report.redirects ?? {})) if (n > 0) metrics.edgeRedirects.inc({ host: report.host, outcome }, n);
+  for (const [result, n] of Object.entries(report.cacheLookups ?? {})) if (n > 0) metrics.edgeCacheLookups.inc({ host: report.host, result }, n);
+  for (const [status, n] of Object.entries(report.originLookups ?? {})) if (n > 0) metrics.edgeOriginLookups.inc({ host: report.host, status }, n);
 }
 
 export function metricsRegistry(sources: MetricsSources): Registry {
@@ -107,6 +143,25 @@ export function metricsRegistry(sources: MetricsSources): Registry {
       },
     });
   }
+
+  new Gauge({
+    name: "signpost_db_pool_connections",
+    help: "Postgres connection pool of this process: total connections, idle ones, and queries waiting for a connection (no series on embedded PGlite)",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        const pool = (await sources.database()).poolStats?.();
+        if (!pool) return;
+        this.set({ state: "total" }, pool.total);
+        this.set({ state: "idle" }, pool.idle);
+        this.set({ state: "waiting" }, pool.waiting);
+      } catch {
+        // The database cannot be opened: /readyz says why.
+      }
+    },
+  });
 
   new Gauge({
     name: "signpost_jobs",

@@ -1,4 +1,5 @@
 import "server-only";
+import { logger } from "@/server/observability/logger";
 import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { serverConfig } from "@/config/env";
 import type { Db } from "@/server/db/client";
@@ -139,7 +140,7 @@ async function notifyOwners(db: Db, workspaceId: string, url: string, failures: 
     try {
       await sendEmail({ to: owner.email, ...webhookDisabledEmail({ workspace: owner.workspace, url, failures, lastError, settingsUrl }) });
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "could not email an owner about a disabled webhook", workspaceId, error: String(error) }));
+      logger().error({ workspaceId, error: String(error) }, "could not email an owner about a disabled webhook");
     }
   }
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { logger } from "@/server/observability/logger";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { LinkView } from "@/core/link";
 import {
@@ -288,6 +289,6 @@ export async function wakeDeliveries(ids: readonly string[]): Promise<void> {
   try {
     await wake(ids);
   } catch (error) {
-    console.error(JSON.stringify({ level: "warn", msg: "could not queue webhook deliveries; the sweep will", error: String(error) }));
+    logger().warn({ error: String(error) }, "could not queue webhook deliveries; the sweep will");
   }
 }
