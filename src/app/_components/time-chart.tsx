@@ -31,6 +31,8 @@ export interface TimeChartProps {
   end?: number;
   /** A fixed top for the y axis (1 for a ratio); otherwise a rounded maximum of the data. */
   yMax?: number;
+  /** Counts (entries, jobs, connections): y ticks at whole numbers only. */
+  integer?: boolean;
   /** The x axis' label. */
   timeLabel?: string;
   /** What to say when there is nothing to draw. */
@@ -56,23 +58,26 @@ function niceStep(range: number, ticks: number): number {
   return (residual > 5 ? 10 : residual > 2 ? 5 : residual > 1 ? 2 : 1) * magnitude;
 }
 
-const MINUTE = 60_000;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-const TIME_STEPS = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR];
+const TIME_STEPS = [5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-function timeTicks(start: number, end: number): number[] {
+function timeTicks(start: number, end: number): { ticks: number[]; seconds: boolean } {
   const step = TIME_STEPS.find((s) => (end - start) / s <= 4) ?? 24 * HOUR;
   const ticks: number[] = [];
   for (let at = Math.ceil(start / step) * step; at <= end; at += step) ticks.push(at);
-  return ticks;
+  return { ticks, seconds: step < MINUTE };
 }
 
-/** "14:35" (UTC), or "Nov 25" at a UTC midnight. */
-export function timeLabel(at: number): string {
+const two = (n: number) => String(n).padStart(2, "0");
+
+/** "14:35" (UTC; "14:35:30" with `seconds`), or "Nov 25" at a UTC midnight. */
+export function timeLabel(at: number, seconds = false): string {
   const date = new Date(at);
-  if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0) return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
-  return `${String(date.getUTCHours()).padStart(2, "0")}:${String(date.getUTCMinutes()).padStart(2, "0")}`;
+  if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0) return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+  return `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}${seconds ? `:${two(date.getUTCSeconds())}` : ""}`;
 }
 
 function describe(props: TimeChartProps, drawn: ChartSeries[]): string {
@@ -82,7 +87,7 @@ function describe(props: TimeChartProps, drawn: ChartSeries[]): string {
     const latest = [...series.points].reverse().find((p) => p.value !== null)?.value;
     return `${series.label}: latest ${latest === undefined || latest === null ? "none" : props.format(latest)}, highest ${props.format(Math.max(...values))}`;
   });
-  return `${props.title}, ${props.unit}, from ${timeLabel(drawn[0]!.points[0]!.at)} to ${timeLabel(drawn[0]!.points.at(-1)!.at)} UTC. ${parts.join("; ")}.`;
+  return `${props.title}, ${props.unit}, from ${timeLabel(drawn[0]!.points[0]!.at, true)} to ${timeLabel(drawn[0]!.points.at(-1)!.at, true)} UTC. ${parts.join("; ")}.`;
 }
 
 export function TimeChart(props: TimeChartProps) {
@@ -101,11 +106,14 @@ export function TimeChart(props: TimeChartProps) {
   const stacked = new Map<number, number>();
   if (kind === "bar") for (const p of all) stacked.set(p.at, (stacked.get(p.at) ?? 0) + (p.value ?? 0));
   const dataMax = kind === "bar" ? Math.max(0, ...stacked.values()) : Math.max(0, ...all.map((p) => p.value ?? 0));
-  const step = props.yMax !== undefined ? props.yMax / 4 : niceStep(dataMax > 0 ? dataMax : 1, 4);
+  const nice = niceStep(dataMax > 0 ? dataMax : 1, 4);
+  const step = props.yMax !== undefined ? props.yMax / 4 : props.integer ? Math.max(1, nice) : nice;
   const yTop = props.yMax ?? Math.max(step, Math.ceil(dataMax / step) * step);
   const y = (value: number) => MARGIN.top + PLOT_H - (value / yTop) * PLOT_H;
   const yTicks: number[] = [];
   for (let v = 0; v <= yTop + step / 1000; v += step) yTicks.push(v);
+
+  const xTicks = timeTicks(start, end);
 
   let marks: React.ReactNode = null;
   if (drawn.length > 0 && kind === "line") {
@@ -175,11 +183,11 @@ export function TimeChart(props: TimeChartProps) {
         ))}
         <line x1={MARGIN.left} x2={MARGIN.left} y1={MARGIN.top} y2={MARGIN.top + PLOT_H} className="axis" />
         {drawn.length > 0
-          ? timeTicks(start, end).map((at) => (
+          ? xTicks.ticks.map((at) => (
               <g key={at}>
                 <line x1={x(at)} x2={x(at)} y1={MARGIN.top + PLOT_H} y2={MARGIN.top + PLOT_H + 4} className="axis" />
                 <text x={x(at)} y={MARGIN.top + PLOT_H + 16} textAnchor="middle" className="tick">
-                  {timeLabel(at)}
+                  {timeLabel(at, xTicks.seconds)}
                 </text>
               </g>
             ))

@@ -37,7 +37,6 @@ function num(value: number): string {
   return text.includes(".") && !text.includes("e") ? text.replace(/\.?0+$/, "") : text;
 }
 const ms = (seconds: number) => `${num(seconds * 1000)}`;
-const mb = (bytes: number) => num(bytes / 1_048_576);
 const percent = (ratio: number) => `${num(ratio * 100)}%`;
 const whole = (n: number) => Math.round(n).toLocaleString("en");
 
@@ -87,9 +86,10 @@ export default async function StatusPage() {
   const absent = (name: string) => (hasSeries(samples, name) ? "No traffic yet" : "No data yet: this metric is not reported");
   const jobStates = gaugeSeries(samples, "signpost_jobs", "state").filter((s) => s.label !== "completed");
   const completed = gaugeSeries(samples, "signpost_jobs", "state").find((s) => s.label === "completed")?.points.at(-1)?.value;
+  const inMb = (series: ChartSeries, label: string): ChartSeries => ({ label, points: series.points.map((p) => ({ at: p.at, value: p.value === null ? null : p.value / 1_048_576 })) });
   const memory = [
-    ...gaugeSeries(samples, "signpost_process_resident_memory_bytes", null).map((s) => ({ ...s, label: "resident (RSS)" })),
-    ...gaugeSeries(samples, "signpost_nodejs_heap_size_used_bytes", null).map((s) => ({ ...s, label: "JS heap used" })),
+    ...gaugeSeries(samples, "signpost_process_resident_memory_bytes", null).map((s) => inMb(s, "resident (RSS)")),
+    ...gaugeSeries(samples, "signpost_nodejs_heap_size_used_bytes", null).map((s) => inMb(s, "JS heap used")),
   ];
   const hourStart = hourly.hours[0]!.at;
   const hourEnd = hourly.hours.at(-1)!.at + 3_600_000;
@@ -167,11 +167,12 @@ export default async function StatusPage() {
               title="Click stream backlog"
               unit="entries"
               format={num}
+              integer
               {...range}
               series={gaugeSeries(samples, "signpost_click_stream", "figure", (l) => l.figure === "lag" || l.figure === "pending" || l.figure === "dead")}
               empty={config.redisUrl ? "No data yet" : "No click stream: Redis is not configured"}
             />
-            <TimeChart id="jobs" title="Background jobs by state" unit="jobs" format={num} {...range} series={jobStates} empty="No data yet" note={completed !== undefined && completed !== null ? `Completed jobs kept: ${whole(completed)}.` : undefined} />
+            <TimeChart id="jobs" title="Background jobs by state" unit="jobs" format={num} integer {...range} series={jobStates} empty="No jobs waiting, running or failed" note={completed !== undefined && completed !== null ? `Completed jobs kept: ${whole(completed)}.` : undefined} />
             <TimeChart
               id="db-pool"
               title="Database pool connections"
@@ -179,9 +180,10 @@ export default async function StatusPage() {
               format={num}
               {...range}
               series={gaugeSeries(samples, "signpost_db_pool_connections", "state")}
-              empty={hasSeries(samples, "signpost_db_pool_connections") ? "No data yet" : "No data yet (embedded PGlite has no pool)"}
+              integer
+              empty={database.mode === "embedded" ? "Embedded PGlite has no connection pool" : absent("signpost_db_pool_connections")}
             />
-            <TimeChart id="memory" title="Process memory" unit="MB" format={mb} {...range} series={memory} />
+            <TimeChart id="memory" title="Process memory" unit="MB" format={num} {...range} series={memory} />
             <TimeChart id="event-loop" title="Event-loop lag, 99th percentile" unit="ms" format={ms} {...range} series={gaugeSeries(samples, "signpost_nodejs_eventloop_lag_p99_seconds", null)} />
           </div>
         </section>
