@@ -186,7 +186,7 @@ export function TimeChart(props: TimeChartProps) {
           ? xTicks.ticks.map((at) => (
               <g key={at}>
                 <line x1={x(at)} x2={x(at)} y1={MARGIN.top + PLOT_H} y2={MARGIN.top + PLOT_H + 4} className="axis" />
-                <text x={x(at)} y={MARGIN.top + PLOT_H + 16} textAnchor="middle" className="tick">
+                <text x={x(at)} y={MARGIN.top + PLOT_H + 16} textAnchor={x(at) > WIDTH - MARGIN.right - 20 ? "end" : x(at) < MARGIN.left + 20 ? "start" : "middle"} className="tick">
                   {timeLabel(at, xTicks.seconds)}
                 </text>
               </g>

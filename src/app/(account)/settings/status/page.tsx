@@ -28,6 +28,8 @@ const PATH = "/settings/status";
 const HTTP = "signpost_http_request_duration_seconds";
 const TOP_ROUTES = 5;
 const HOURS = 48;
+/** The click stream's backlog figures (clickStreamStats names dead letters `deadLetters`). */
+const STREAM_FIGURES = new Set(["lag", "pending", "deadLetters", "dead"]);
 
 /** 0, 0.05, 1.5, 12, 340: two significant decimals for small figures, fewer for large ones. */
 function num(value: number): string {
@@ -169,7 +171,7 @@ export default async function StatusPage() {
               format={num}
               integer
               {...range}
-              series={gaugeSeries(samples, "signpost_click_stream", "figure", (l) => l.figure === "lag" || l.figure === "pending" || l.figure === "dead")}
+              series={gaugeSeries(samples, "signpost_click_stream", "figure", (l) => STREAM_FIGURES.has(l.figure ?? "")).map((s) => ({ ...s, label: s.label === "lag" ? "lag (not yet taken)" : s.label === "pending" ? "pending (taken, unacknowledged)" : "dead letters" }))}
               empty={config.redisUrl ? "No data yet" : "No click stream: Redis is not configured"}
             />
             <TimeChart id="jobs" title="Background jobs by state" unit="jobs" format={num} integer {...range} series={jobStates} empty="No jobs waiting, running or failed" note={completed !== undefined && completed !== null ? `Completed jobs kept: ${whole(completed)}.` : undefined} />
@@ -199,7 +201,7 @@ export default async function StatusPage() {
                   <tr>
                     <th scope="col">Route</th>
                     <th scope="col">Requests</th>
-                    <th scope="col">Per second</th>
+                    <th scope="col">Per s</th>
                     <th scope="col">p95 (ms)</th>
                   </tr>
                 </thead>
@@ -209,7 +211,15 @@ export default async function StatusPage() {
                     return (
                       <tr key={route}>
                         <td>
-                          <code>{route}</code>
+                          <code>
+                            {route.split("/").map((part, i) => (
+                              <span key={i}>
+                                {i > 0 ? "/" : ""}
+                                {i > 0 ? <wbr /> : null}
+                                {part}
+                              </span>
+                            ))}
+                          </code>
                         </td>
                         <td>{whole(n)}</td>
                         <td>{spanSeconds > 0 ? num(n / spanSeconds) : "—"}</td>
