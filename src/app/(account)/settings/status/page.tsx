@@ -69,8 +69,12 @@ export default async function StatusPage() {
     clicksPerHour(database, HOURS),
   ]);
   const history = statusHistory();
-  // The sampled history plus a reading taken now, so the newest interval ends at this render.
-  const samples: Sample[] = live ? [...history.samples, live] : history.samples;
+  // The sampled history plus a reading taken now, so the newest interval ends at this render;
+  // not when the last sample is only moments old (a rate over a second or two is mostly noise),
+  // unless the history is too short for any rate yet.
+  const last = history.samples.at(-1);
+  const useLive = live && (history.samples.length < 2 || !last || !history.intervalMs || live.at - last.at >= history.intervalMs / 3);
+  const samples: Sample[] = useLive ? [...history.samples, live] : history.samples;
   const start = samples[0]?.at;
   const end = samples.at(-1)?.at;
   const range = { start, end };
