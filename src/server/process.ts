@@ -6,6 +6,8 @@ import { logger } from "@/server/observability/logger";
 import { recordClicks } from "@/server/clicks/ingest";
 import { clickStreamKeys, startClickConsumer, type ClickConsumer } from "@/server/clicks/stream";
 import { startBackgroundJobs } from "@/server/jobs/runner";
+import { observabilityRedis } from "@/server/observability/redis";
+import { startStatusSampler } from "@/server/observability/status";
 
 /**
  * Start-up of a Next server process (called from instrumentation.ts): config, database +
@@ -36,6 +38,8 @@ export async function startServerProcess(): Promise<void> {
         );
       }
     }
+    // The status page's history of this process's metrics (unref'd timer; see status.ts).
+    startStatusSampler({ database: getDatabase, redis: observabilityRedis(), keys: clickStreamKeys(config.redisKeyPrefix) });
     const stop = () => {
       Promise.all(consumers.map((c) => c.stop()))
         .then(() => jobs.stop())

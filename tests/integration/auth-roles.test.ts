@@ -82,7 +82,7 @@ describe.each(backends())("roles and actions on %s", (backend) => {
     expect(ROLES.filter((r) => can(r, "apiKeys:manage"))).toEqual(["owner", "admin"]);
     expect(ROLES.filter((r) => can(r, "owners:manage"))).toEqual(["owner"]);
     expect(ROLES.filter((r) => can(r, "workspace:delete"))).toEqual(["owner"]);
-    expect(Object.keys(ACTIONS).sort()).toEqual(["apiKeys:manage", "links:write", "members:manage", "owners:manage", "workspace:delete", "workspace:read", "workspace:update"]);
+    expect(Object.keys(ACTIONS).sort()).toEqual(["apiKeys:manage", "links:write", "members:manage", "owners:manage", "status:read", "workspace:delete", "workspace:read", "workspace:update"]);
   });
 
   test.each(ROLES)("%s: reads links through the API with a session", async (role) => {

@@ -19,6 +19,8 @@ export const ACTIONS = {
   "workspace:update": ["owner", "admin"],
   /** Make someone an owner, change or remove an owner. */
   "owners:manage": ["owner"],
+  /** See the instance's status page (also limited to the instance's own workspace, see status-page.ts). */
+  "status:read": ["owner"],
   /** Delete the workspace and everything in it. */
   "workspace:delete": ["owner"],
 } as const satisfies Record<string, readonly Role[]>;

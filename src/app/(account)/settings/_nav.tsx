@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { can } from "@/server/auth/permissions";
 import type { CurrentSession } from "@/server/auth/session";
 
 const PAGES = [
@@ -6,6 +7,8 @@ const PAGES = [
   { href: "/settings/members", label: "Members" },
   { href: "/settings/api-keys", label: "API keys" },
 ];
+/** Shown to owners only; the page itself checks who may see it (src/server/observability/status-page.ts). */
+const STATUS_PAGE = { href: "/settings/status", label: "Status" };
 
 /** The settings pages' heading area: who is signed in, the current workspace, the sub-pages. */
 export function SettingsNav({ session, current }: { session: CurrentSession; current: string }) {
@@ -23,7 +26,7 @@ export function SettingsNav({ session, current }: { session: CurrentSession; cur
       </p>
       <nav aria-label="Settings">
         <ul className="settings-nav">
-          {PAGES.map((page) => (
+          {[...PAGES, ...(session.workspace && can(session.workspace.role, "status:read") ? [STATUS_PAGE] : [])].map((page) => (
             <li key={page.href}>
               <Link href={page.href} aria-current={page.href === current ? "page" : undefined}>
                 {page.label}
