@@ -8,4 +8,4 @@ export interface Panel {
 }
 export function escapeXml(text: unknown): string;
 export function niceMax(max: number): number;
-export function barChartSvg(chart: { title: string; panels: Panel[]; width?: number }): string;
+export function barChartSvg(chart: { title: string; panels: Panel[]; plotWidth?: number }): string;

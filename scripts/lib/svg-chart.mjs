@@ -1,7 +1,7 @@
 // Horizontal grouped bar charts as plain SVG text, for docs/benchmarks/*.svg (no external service,
 // no dependency). One SVG holds one or more panels stacked vertically; each panel has its own scale.
 //
-//   barChartSvg({ title, panels: [{ title, unit, categories, series: [{ name, values }], goal? }] })
+//   barChartSvg({ title, panels: [{ title, unit, categories, series: [{ name, values }], goal? }], plotWidth? })
 //
 // Every bar is a <rect class="bar" data-series=… data-category=… data-value=…> whose width is
 // proportional to its value on its panel's linear scale (0 … the largest value or goal); the value
@@ -17,22 +17,25 @@ export function escapeXml(text) {
 
 function label(n) {
   if (typeof n !== "number" || !Number.isFinite(n)) return "—";
+  if (n === 0) return "0";
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString("en-US");
   return n.toFixed(n >= 10 ? 1 : 2);
 }
 
-/** A "nice" upper bound ≥ max for the axis: 1, 2 or 5 × 10^k. */
+/** A round upper bound ≥ max for the axis: 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k. */
 export function niceMax(max) {
   if (!(max > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
+  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= max) return Number((step * power).toPrecision(12));
   return 10 * power;
 }
 
-export function barChartSvg({ title, panels, width = 860 }) {
-  const labelWidth = 300;
+export function barChartSvg({ title, panels, plotWidth = 460 }) {
+  // Category labels are right-aligned beside the bars: room for the longest (≈ 6.2 px a character at 11 px).
+  const longest = Math.max(0, ...panels.flatMap((panel) => panel.categories.map((c) => String(c).length)));
+  const labelWidth = Math.round(Math.min(460, Math.max(120, 20 + 6.2 * longest)));
   const valueWidth = 80;
-  const plotWidth = width - labelWidth - valueWidth - 20;
+  const width = labelWidth + plotWidth + valueWidth;
   const barHeight = 14;
   const barGap = 3;
   const groupGap = 12;
@@ -46,7 +49,8 @@ export function barChartSvg({ title, panels, width = 860 }) {
     const scale = (v) => (v / scaleMax) * plotWidth;
     y += 18;
     parts.push(`<text x="10" y="${y}" font-size="13" font-weight="600" ${FONT}>${escapeXml(panel.title)}${panel.unit ? ` (${escapeXml(panel.unit)})` : ""}</text>`);
-    // Legend
+    // Legend, on its own line
+    y += 18;
     let legendX = labelWidth;
     for (const [index, s] of series.entries()) {
       const color = s.color ?? PALETTE[index % PALETTE.length];
@@ -54,7 +58,7 @@ export function barChartSvg({ title, panels, width = 860 }) {
       parts.push(`<text x="${legendX + 14}" y="${y}" font-size="11" ${FONT}>${escapeXml(s.name)}</text>`);
       legendX += 24 + 7 * s.name.length;
     }
-    y += 10;
+    y += 22;
     const top = y;
     for (const [ci, category] of panel.categories.entries()) {
       const groupHeight = series.length * (barHeight + barGap) - barGap;
@@ -83,7 +87,10 @@ export function barChartSvg({ title, panels, width = 860 }) {
     if (panel.goal && Number.isFinite(panel.goal.value)) {
       const x = labelWidth + scale(panel.goal.value);
       parts.push(`<line class="goal" x1="${x.toFixed(1)}" y1="${top - 4}" x2="${x.toFixed(1)}" y2="${bottom + 2}" stroke="#dc2626" stroke-dasharray="4 3"/>`);
-      parts.push(`<text x="${(x + 3).toFixed(1)}" y="${top + 6}" font-size="10" fill="#dc2626" ${FONT}>${escapeXml(panel.goal.label ?? `goal ${label(panel.goal.value)}`)}</text>`);
+      const right = x > labelWidth + plotWidth / 2;
+      parts.push(
+        `<text x="${(right ? x - 3 : x + 3).toFixed(1)}" y="${top - 5}" font-size="10" fill="#dc2626"${right ? ' text-anchor="end"' : ""} ${FONT}>${escapeXml(panel.goal.label ?? `goal ${label(panel.goal.value)}`)}</text>`,
+      );
     }
     y = bottom + 30;
   }
