@@ -18,7 +18,7 @@
 // Exit status: 0 when the report was written and no benchmark lost a click or crashed; 1
 // otherwise. Goals that are not met are reported as FAIL in the report, not as an exit status.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,13 +82,13 @@ const order = Object.keys(BENCHES).filter((name) => selected.includes(name));
 // ---- run ------------------------------------------------------------------------------------------
 
 const loadavg = () => os.loadavg().map((n) => Number(n.toFixed(2)));
-const jsonDir = path.join(root, "tmp", "bench");
-mkdirSync(jsonDir, { recursive: true });
+// One folder per run: the benchmarks' own JSON, read back for the report (git-ignored).
+const jsonDir = path.join(root, "tmp", "bench", `run-${Date.now().toString(36)}`);
 
 function runBench(name) {
   const bench = BENCHES[name];
+  mkdirSync(jsonDir, { recursive: true });
   const jsonFile = path.join(jsonDir, `${name}.json`);
-  rmSync(jsonFile, { force: true });
   const argv = [...bench.script, ...bench.flags(SIZES[name]).map(String), "--json", jsonFile];
   console.error(`\n━━ npm run bench: ${name} — node ${argv.join(" ")}`);
   const loadBefore = loadavg();
@@ -363,6 +363,30 @@ if (ran.includes("timing")) {
     md.push(
       `Per-stage latency from the responses' \`Server-Timing\` headers (every stage a response named; none is hard-coded here), p50 / p95 in ms over ${r.config.requests} sequential requests per column on 127.0.0.1 after ${r.config.warmup} warm-up, one keep-alive connection, nothing else loading the servers. "total (client)" is the wall time the client saw. Server-Timing durations come with 0.1 ms resolution, so a stage shown as 0.00 took under 0.05 ms. Edge stages: \`cache\` (the link lookup — on a miss it includes the round trip to the origin and the origin's database query), \`facts\`, \`decide\`, \`origin\` (gates), \`edge\` (the whole edge app); API routes: \`app\` (the route handler) and, where the route reports them, \`db\` and \`queue\`. ${fmt(r.config.links)} links; the analytics routes read ${fmt(r.config.clicks)} clicks spread over 30 days (small: the analytics benchmark above has the queries at scale). Origin lookups and clicks take the Postgres-only path (no Redis).`,
     );
+    md.push("");
+    // The chart: what the client waited, what the server's outermost stage took (`edge` for the edge
+    // app, `app` for a route handler), and the part spent reaching data (`cache` on the edge: on a
+    // miss, the origin lookup; `db` on API routes that report it).
+    const p50 = (s, name) => s.stages.find((x) => x.name === name)?.p50 ?? null;
+    writeFileSync(
+      path.join(chartDir, "timing.svg"),
+      barChartSvg({
+        title: `Where the time goes: p50 of ${r.config.requests} sequential requests on 127.0.0.1${QUICK ? " (quick run)" : ""}`,
+        panels: [
+          {
+            title: "Edge redirects and API routes",
+            unit: "ms",
+            categories: scenarios.map((s) => s.name),
+            series: [
+              { name: "total (client)", values: scenarios.map((s) => s.total.p50) },
+              { name: "server: edge / app", values: scenarios.map((s) => p50(s, s.kind === "edge" ? "edge" : "app")) },
+              { name: "reaching data: cache lookup / db", values: scenarios.map((s) => p50(s, s.kind === "edge" ? "cache" : "db")) },
+            ],
+          },
+        ],
+      }),
+    );
+    md.push(`![Where the time goes](${chartLink("timing.svg")})`);
     md.push("");
     const cell = (s, name) => {
       const stage = name === "total (client)" ? s.total : s.stages.find((x) => x.name === name);
