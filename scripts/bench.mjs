@@ -11,7 +11,7 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench
 //   npm run bench -- --quick                      reduced sizes (a few minutes; the report says "quick run")
-//   npm run bench -- --analytics-clicks 10000000  the issue's analytics size (its seed alone takes ~17 min on 2 cores)
+//   npm run bench -- --analytics-clicks 10000000  the issue's analytics size (adds ~20 min on 2 cores: seed ~17 min, queries ~8)
 //   npm run bench -- --only redirect,timing       a subset (the report covers what ran)
 //   npm run bench -- --out /tmp/benchmarks.md     elsewhere (charts go to a `benchmarks/` folder beside it)
 //
@@ -203,7 +203,7 @@ const sizeText = {
 md.push(markdownTable(["benchmark", "size"], ran.map((name) => [name, sizeText[name](SZ[name])]), ["l", "l"]));
 md.push("");
 if (!QUICK && SZ.analytics.clicks < 10_000_000 && ran.includes("analytics")) {
-  md.push(`The issue's analytics size is 10 million clicks (\`npm run bench -- --analytics-clicks 10000000\`; its seed alone takes ~17 min on 2 cores, so the default here is ${fmt(SZ.analytics.clicks)} to keep the whole run near 30 minutes).`);
+  md.push(`The issue's analytics size is 10 million clicks (\`npm run bench -- --analytics-clicks 10000000\`; on 2 cores its seed alone takes ~17 min and its timed queries ~8 more, so the default here is ${fmt(SZ.analytics.clicks)} to keep the whole run well inside 30 minutes).`);
   md.push("");
 }
 
@@ -423,7 +423,7 @@ if (model) {
   md.push("## When the user is far from the database region");
   md.push("");
   md.push(
-    `**Measured here** (p50 client-seen times on 127.0.0.1, from the table above): cache-hit redirect ${fmt(model.hitMs, 2)} ms, cache-miss redirect ${fmt(model.missMs, 2)} ms (its origin lookup and database query included), one API call (links list) ${fmt(model.apiMs, 2)} ms. **Modelled** (assumed, not measured): the user is ${USER_EDGE_RTT} ms round trip from the nearest edge; the database region is the RTT in the first column away from the user's edge (and from the user). A cache hit makes **no** round trip to the region; a cache miss makes **one** (the lookup); an API call from the user makes one to the region; a page that makes ${PAGE_CALLS} API calls one after another makes ${PAGE_CALLS}. Connection set-up (TCP + TLS: 1–2 more round trips on a new connection) is left out, so these are lower bounds.`,
+    `**Measured here** (p50 client-seen times on 127.0.0.1, from the table above): cache-hit redirect ${fmt(model.hitMs, 2)} ms, cache-miss redirect ${fmt(model.missMs, 2)} ms (its origin lookup and database query included), one API call (links list) ${fmt(model.apiMs, 2)} ms. **Modelled** (assumed, not measured): the user is ${USER_EDGE_RTT} ms round trip from the nearest edge, and the database's region is the first column's round trip away from both the user and that edge. A cache hit makes **no** round trip to the region; a cache miss makes **one** (the lookup); an API call from the user makes one to the region; a page that makes ${PAGE_CALLS} API calls one after another makes ${PAGE_CALLS}. Connection set-up (TCP + TLS: 1–2 more round trips on a new connection) is left out, so these are lower bounds.`,
   );
   md.push("");
   const rows = rttModel({ measured: model, userEdgeRttMs: USER_EDGE_RTT, regionRttsMs: REGION_RTTS, pageCalls: PAGE_CALLS });
