@@ -11,7 +11,10 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run bench:ingest [-- --clicks 200000]
 //
+// `--json <file>` also writes the figures as JSON (for `npm run bench`); the console output is the same.
+//
 // Targets 127.0.0.1 only; every phase is bounded in count and time.
+import { writeFileSync } from "node:fs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { cpus, totalmem } from "node:os";
@@ -40,6 +43,7 @@ const { values: args } = parseArgs({
     links: { type: "string", default: "2000" },
     workers: { type: "string", default: "2" },
     "timeout-seconds": { type: "string", default: "300" },
+    json: { type: "string" },
   },
 });
 const CLICKS = Number(args.clicks);
@@ -305,6 +309,11 @@ async function main(): Promise<void> {
     console.log("\n(redis mode skipped: REDIS_URL not set)");
   }
   console.log(`lost clicks: 0 (every mode: stored = sent, counters and rollups agree)`);
+  if (args.json) {
+    const config = { clicks: CLICKS, batch: BATCH, concurrency: CONCURRENCY, links: LINKS, workers: WORKERS, redis: Boolean(redisUrl) };
+    const goal = { clicksPerSecond: GOAL_CLICKS_PER_SECOND, mode: redis?.mode ?? null, landedPerSecond: redis?.landedPerSecond ?? null, pass: redis ? redis.landedPerSecond >= GOAL_CLICKS_PER_SECOND : null };
+    writeFileSync(args.json, JSON.stringify({ bench: "ingest", config, results, goal }, null, 2));
+  }
 }
 
 main().catch((error) => {

@@ -9,6 +9,8 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test [REDIS_URL=redis://127.0.0.1:6379] npm run bench:redirect [-- --duration 10 --runs 3]
 //
+// `--json <file>` also writes the figures as JSON (for `npm run bench`); the console output is the same.
+//
 // Targets 127.0.0.1 only; every load phase is bounded in time.
 import { spawn } from "node:child_process";
 import http from "node:http";
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "50" },
     links: { type: "string", default: "10000" },
+    json: { type: "string" },
   },
 });
 const DURATION = Number(args.duration);
@@ -411,6 +414,10 @@ const checks = [
 console.log("\nclicks stored may exceed redirects counted by up to 50 per load phase: requests still in flight when a timed run stops are answered (and recorded) but not counted by autocannon.");
 console.log("\ngoals:");
 for (const [label, ok] of checks) console.log(`  ${ok ? "✔" : "✘"} ${label}`);
+if (args.json) {
+  const config = { connections: CONNECTIONS, warmupSeconds: WARMUP, runs: RUNS, durationSeconds: DURATION, links: LINKS, userAgents: userAgents.length, bots: bots.length, redis: Boolean(process.env.REDIS_URL) };
+  writeFileSync(args.json, JSON.stringify({ bench: "redirect", config, ...report, checks: checks.map(([label, ok]) => ({ label, ok })) }, null, 2));
+}
 const lost = checks.slice(3).some(([, ok]) => !ok);
 if (lost) {
   console.error("\nclicks were lost: failing the run");
