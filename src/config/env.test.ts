@@ -181,7 +181,19 @@ describe("parseServerConfig", () => {
       clickClaimIdleSeconds: 30,
       clickRetentionDays: 0,
       redisKeyPrefix: "signpost:",
+      linkMetadata: true,
+      outboundAllowlist: [],
     });
+  });
+
+  test("outbound settings: metadata on/off, the allow-list of hosts, addresses and CIDRs", () => {
+    expect(parseServerConfig({ SIGNPOST_SECRET: SECRET, LINK_METADATA: "off", OUTBOUND_ALLOWLIST: " Wiki.Corp.example, 10.0.0.0/8 ,fd00::/8,192.168.1.7" })).toMatchObject({
+      linkMetadata: false,
+      outboundAllowlist: ["wiki.corp.example", "10.0.0.0/8", "fd00::/8", "192.168.1.7"],
+    });
+    for (const [variable, value] of Object.entries({ LINK_METADATA: "yes", OUTBOUND_ALLOWLIST: "http://wiki.corp" })) {
+      expect(variables(configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, [variable]: value })))).toEqual([variable]);
+    }
   });
 
   test("click pipeline settings are coerced and range-checked, each error naming its variable", () => {
