@@ -11,6 +11,7 @@ import type { CachedLinkStore, CacheStatus } from "./link-cache";
 import { traceparentFrom, type Trace } from "./origin-client";
 import type { OriginGates } from "./origin-gates";
 import * as pages from "./pages";
+import { inRequestSpan, inSpan, inSyncSpan } from "./tracing";
 import { attemptVisitor, variantRoll, visitorId } from "./visitor";
 
 export interface EdgeOptions {
@@ -49,9 +50,14 @@ function background(c: Context<Env>) {
   };
 }
 
+/** A request stage: one Server-Timing entry, and a span `edge.<stage>` (src/edge/tracing.ts). */
 async function timed<T>(c: Context<Env>, stage: string, work: () => Promise<T> | T, describe?: (value: T) => string): Promise<T> {
   const started = performance.now();
-  const value = await work();
+  const value = await inSpan(`edge.${stage}`, async (span) => {
+    const result = await work();
+    if (describe) span.setAttribute(`signpost.${stage}`, describe(result));
+    return result;
+  });
   const desc = describe ? `;desc="${describe(value)}"` : "";
   c.get("timing").push(`${stage};dur=${(performance.now() - started).toFixed(1)}${desc}`);
   return value;
@@ -81,6 +87,13 @@ export function createEdgeApp(deps: EdgeDeps) {
     const stages = [...c.get("timing"), `edge;dur=${(performance.now() - started).toFixed(1)}`];
     c.res.headers.set("server-timing", stages.join(", "));
   });
+  // The request's span; each stage below is a child span (docs/observability.md, "Tracing").
+  app.use((c, next) =>
+    inRequestSpan(c.req.raw, async (span) => {
+      await next();
+      span.setAttribute("http.response.status_code", c.res.status);
+    }),
+  );
 
   app.get("/", (c) => (options.homeUrl ? c.redirect(options.homeUrl, 302) : html(c, pages.notFoundPage, 404)));
   // Crawlers may fetch short links (link previews need it); the pages themselves say noindex.
@@ -192,7 +205,8 @@ export function createEdgeApp(deps: EdgeDeps) {
     }
 
     if (link && decision.kind !== "preview") {
-      background(c).waitUntil(deps.clicks.record(clickEvent(link, facts, decision, visitor, now)));
+      // The click's span: the batch that later carries it links back here (src/edge/click-sink.ts).
+      background(c).waitUntil(inSyncSpan("edge.click", () => deps.clicks.record(clickEvent(link, facts, decision, visitor, now))));
     }
     return respond(c, link, decision, context.stickyVariant);
   }

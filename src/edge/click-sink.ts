@@ -1,5 +1,7 @@
+import type { Link } from "@opentelemetry/api";
 import type { ClickEvent } from "@/core/link";
 import type { OriginClient } from "./origin-client";
+import { inLinkedRootSpan, linkToActiveSpan } from "./tracing";
 
 /** Takes clicks off the response path. `record` returns a promise to hand to `waitUntil`. */
 export interface ClickSink {
@@ -78,7 +80,14 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
       // A failing reporter must not turn into an unhandled rejection inside waitUntil.
     }
   }
-  async function post(batch: ClickEvent[]): Promise<void> {
+  /**
+   * One batch carries many requests' clicks, so its span (`edge.clicks.batch`) starts a trace of
+   * its own and links to each click's request span; the origin's ingest route is its child.
+   */
+  function post(batch: ClickEvent[], links: Link[]): Promise<void> {
+    return inLinkedRootSpan("edge.clicks.batch", links, () => postAttempts(batch), { "signpost.clicks": batch.length });
+  }
+  async function postAttempts(batch: ClickEvent[]): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
@@ -96,6 +105,8 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
 
   interface Batch {
     events: ClickEvent[];
+    /** The recording requests' spans (tracing on), for the batch span's links. */
+    links: Link[];
     done: Promise<void>;
     /** Its delay has passed; it goes out as soon as a post slot is free. */
     due: boolean;
@@ -104,14 +115,14 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
   let open: Batch | null = null;
   // Closed batches wait here while `maxConcurrent` posts are in flight; meanwhile the open batch
   // keeps filling, so under load batches grow to maxBatch instead of multiplying.
-  const ready: { events: ClickEvent[]; finish: () => void }[] = [];
+  const ready: { events: ClickEvent[]; links: Link[]; finish: () => void }[] = [];
   let inFlight = 0;
 
   function pump(): void {
     while (inFlight < maxConcurrent && ready.length > 0) {
       const next = ready.shift()!;
       inFlight++;
-      void post(next.events).finally(() => {
+      void post(next.events, next.links).finally(() => {
         inFlight--;
         counts.buffered -= next.events.length;
         next.finish();
@@ -125,6 +136,7 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
     let finish!: () => void;
     const batch: Batch = {
       events: [],
+      links: [],
       done: new Promise<void>((resolve) => (finish = resolve)),
       due: false,
       close: () => {
@@ -136,7 +148,7 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
           return;
         }
         open = null;
-        ready.push({ events: batch.events, finish });
+        ready.push({ events: batch.events, links: batch.links, finish });
         pump();
       },
     };
@@ -153,6 +165,8 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
       counts.buffered++;
       const batch = (open ??= openBatch());
       batch.events.push(event);
+      const link = linkToActiveSpan();
+      if (link) batch.links.push(link);
       if (batch.events.length >= maxBatch) batch.close();
       return batch.done;
     },
