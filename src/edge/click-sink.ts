@@ -47,8 +47,13 @@ export class ClickBatchRejectedError extends Error {
 export function originClickPoster(origin: OriginClient): ClickPoster {
   return async (batch) => {
     const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify({ clicks: batch }) });
+    if (response.ok) {
+      // Read, not cancelled: Next does not finish a response whose client cancels its body, so
+      // the ingest request (and its trace span) would never end. The body is a few bytes.
+      await response.arrayBuffer();
+      return;
+    }
     await response.body?.cancel();
-    if (response.ok) return;
     const message = `click ingest answered ${response.status}`;
     // Will not get better.
     if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new ClickBatchRejectedError(message);
