@@ -1,3 +1,4 @@
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { tracingConfig } from "./src/config/env";
 
 /**
@@ -32,6 +33,8 @@ export async function register() {
     ]);
     registerOTel({
       serviceName: tracing.serviceName ?? "signpost-app",
+      // Next records each request's URL; query strings can hold tokens (password reset, invitations).
+      spanProcessors: ["auto", withoutQueryStrings],
       // Next traces requests and route handlers itself. Queries and commands are traced only
       // inside a traced operation: pg-boss polling and blocking stream reads would flood a trace store.
       instrumentations: [new PgInstrumentation({ requireParentSpan: true }), new IORedisInstrumentation({ requireParentSpan: true })],
@@ -40,3 +43,16 @@ export async function register() {
   const { startServerProcess } = await import("./src/server/process");
   await startServerProcess();
 }
+
+/** Drops the query string from the URL attributes Next sets on its spans, as they start. */
+const withoutQueryStrings: SpanProcessor = {
+  onStart(span) {
+    for (const key of ["http.target", "http.url"]) {
+      const value = span.attributes[key];
+      if (typeof value === "string" && value.includes("?")) span.setAttribute(key, value.slice(0, value.indexOf("?")));
+    }
+  },
+  onEnd() {},
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};

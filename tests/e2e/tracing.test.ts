@@ -91,6 +91,9 @@ describe.each(backends())("tracing on %s", (backend) => {
     });
 
     expect(lookup.kind).toBe(3); // CLIENT
+    // Next's server span for the call, without its query string (`?domain=…&key=…`: queries can hold tokens).
+    const server = [route, ...ancestors(receiver.spans, route)].find((s) => s.parentSpanId === lookup.spanId);
+    expect(server?.attributes["http.target"]).toBe("/api/internal/v1/links/lookup");
     // Nothing but Next's own spans between the edge's client span and the route's.
     const between = ancestors(receiver.spans, route).slice(0, ancestors(receiver.spans, route).indexOf(lookup));
     expect(between.every((s) => s.service === "signpost-app" && s.scope === "next.js")).toBe(true);
