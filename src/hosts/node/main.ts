@@ -9,8 +9,8 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
-import { ConfigError, redirectorConfig, type RedirectorConfig } from "@/config/env";
-import { startNodeTracing, type NodeTracing } from "@/tracing/node";
+import { ConfigError, redirectorConfig, tracingConfig, type RedirectorConfig } from "@/config/env";
+import type { NodeTracing } from "@/tracing/node";
 import { log, startRedirector } from "./redirector";
 
 /** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
@@ -37,8 +37,8 @@ async function runWorker(config: RedirectorConfig): Promise<void> {
   let redirector;
   let tracing: NodeTracing | null = null;
   try {
-    // Before the direct store loads pg (its instrumentation hooks `require`); null unless an OTLP endpoint is set.
-    tracing = await startNodeTracing("signpost-redirector");
+    // Only with an OTLP endpoint, and before the direct store loads pg (its instrumentation hooks `require`).
+    if (tracingConfig().endpoint) tracing = await (await import("@/tracing/node")).startNodeTracing("signpost-redirector");
     redirector = await startRedirector(config);
   } catch (error) {
     log("error", "redirector failed to start", { error: String(error), port: config.port });
