@@ -2,7 +2,8 @@
  * Tracing through the standalone Node redirector (src/hosts/node) with the built app as origin,
  * both exporting to a real OTLP/HTTP receiver started here (tests/support/otlp-receiver.ts):
  * a redirect is one trace from the caller's `traceparent` through the redirector's spans to the
- * origin's lookup route and its database query; without an endpoint the redirector records
+ * origin's lookup route and its database query (in direct mode: the redirector's own queries);
+ * without an endpoint the redirector records
  * nothing and forwards the caller's `traceparent` untouched.
  */
 import { randomBytes } from "node:crypto";
@@ -85,6 +86,26 @@ describe.each(backends())("tracing through the standalone redirector, %s origin"
     expect(route.traceId).toBe(caller.traceId);
     expect(db.traceId).toBe(caller.traceId);
     expect(receiver.refused).toEqual([]);
+  });
+
+  test.skipIf(backend !== "postgres")("direct mode: the redirector's own Postgres queries are spans of its request and of its click batch", async () => {
+    await createLink("direct-traced");
+    // DATABASE_URL: links and clicks straight from the database (docs/decisions/0015); the origin is not called.
+    const redirector = await startRedirector(port, redirectorEnv({ ...tracingEnv(receiver), DATABASE_URL: app.env.DATABASE_URL!, ORIGIN_URL: "http://127.0.0.1:9" }));
+    const caller = callerTrace();
+    const response = await fetch(`${redirector.url}/direct-traced`, { redirect: "manual", headers: { "user-agent": BROWSER_UA, traceparent: caller.traceparent } });
+    expect(response.status).toBe(302);
+    const lookupQuery = await receiver.waitFor((spans) =>
+      spans.find((s) => s.traceId === caller.traceId && s.service === "signpost-redirector" && s.name.startsWith("pg.query:SELECT") && ancestors(spans, s).some((a) => a.name === "edge.cache")),
+    );
+    expect(ancestors(receiver.spans, lookupQuery).at(-1)?.parentSpanId).toBe(caller.spanId);
+    // The click batch: its own trace, linked to the request's click span, with the batch's INSERT under it.
+    const insert = await receiver.waitFor((spans) => {
+      const click = spans.find((s) => s.traceId === caller.traceId && s.service === "signpost-redirector" && s.name === "edge.click");
+      const batch = click && spans.find((s) => s.name === "edge.clicks.batch" && s.links.some((l) => l.spanId === click.spanId));
+      return batch && spans.find((s) => s.service === "signpost-redirector" && s.name.startsWith("pg.query:INSERT") && ancestors(spans, s).includes(batch));
+    });
+    expect(insert.traceId).not.toBe(caller.traceId);
   });
 
   test("without an OTLP endpoint the redirector records nothing and forwards the caller's traceparent as it came", async () => {
