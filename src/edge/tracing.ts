@@ -46,12 +46,15 @@ export function inRequestSpan<T>(request: Request, work: (span: Span) => Promise
   const active = context.active();
   const hostSpan = trace.getSpan(active);
   const parent = hostSpan ? active : propagation.extract(active, request.headers, headersGetter);
-  const path = new URL(request.url).pathname;
-  return inSpan(`edge ${request.method}`, work, {
-    parent,
-    kind: hostSpan ? SpanKind.INTERNAL : SpanKind.SERVER,
-    attributes: { "http.request.method": request.method, "url.path": path },
-  });
+  return inSpan(
+    `edge ${request.method}`,
+    (span) => {
+      // Attributes only on a recording span: with tracing off not even the URL is parsed.
+      if (span.isRecording()) span.setAttributes({ "http.request.method": request.method, "url.path": new URL(request.url).pathname });
+      return work(span);
+    },
+    { parent, kind: hostSpan ? SpanKind.INTERNAL : SpanKind.SERVER },
+  );
 }
 
 const headersGetter = {
