@@ -2,7 +2,8 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // PGlite loads its WASM and data files from its package folder at run time.
-  serverExternalPackages: ["@electric-sql/pglite", "pg", "pg-boss"],
+  // Tracing (instrumentation.ts) hooks `require` for pg and ioredis: both must load from node_modules, not a bundle.
+  serverExternalPackages: ["@electric-sql/pglite", "pg", "pg-boss", "ioredis"],
   poweredByHeader: false,
   // `npm run typecheck` (CI) checks the whole tree, tests included; the build need not do it again,
   // and a test file being edited must not stop `npm start` from building the app.

@@ -346,3 +346,23 @@ function readEnv(): Env {
     REDIRECTOR_SHUTDOWN_SECONDS: process.env.REDIRECTOR_SHUTDOWN_SECONDS,
   };
 }
+
+/**
+ * OpenTelemetry tracing (docs/observability.md, "Tracing"): on only when an OTLP endpoint is set,
+ * otherwise no SDK is loaded and the @opentelemetry/api calls in our code are no-ops. The exporters
+ * read the other OTEL_* variables (protocol, headers) themselves.
+ */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (full URL) or OTEL_EXPORTER_OTLP_ENDPOINT (base URL), or null: tracing off. */
+  endpoint: string | null;
+  /** OTEL_SERVICE_NAME, overriding each process's default (signpost-app, signpost-edge, ...). */
+  serviceName: string | null;
+}
+
+export function tracingConfig(): TracingConfig {
+  // Named one by one, like readEnv(): edge bundlers expose only variables named in the code.
+  const traces = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const base = process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const serviceName = process.env.OTEL_SERVICE_NAME?.trim();
+  return { endpoint: traces || base || null, serviceName: serviceName || null };
+}

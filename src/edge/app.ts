@@ -13,6 +13,7 @@ import { traceparentFrom, type Trace } from "./origin-client";
 import type { OriginGates } from "./origin-gates";
 import * as pages from "./pages";
 import type { EdgeStats } from "./stats";
+import { inRequestSpan, inSpan, inSyncSpan } from "./tracing";
 import { attemptVisitor, variantRoll, visitorId } from "./visitor";
 
 export interface EdgeOptions {
@@ -36,7 +37,7 @@ export interface EdgeDeps {
   stats?: EdgeStats;
 }
 
-type Env = { Variables: { requestId: string; trace: Trace; timing: string[]; outcome?: string; cache?: CacheStatus } };
+type Env = { Variables: { requestId: string; trace: Trace; timing: string[]; outcome?: string; cache?: CacheStatus; traceId?: string } };
 
 const NO_STORE = "private, no-store";
 const VARIANT_COOKIE_SECONDS = 90 * 24 * 3600;
@@ -55,9 +56,14 @@ function background(c: Context<Env>) {
   };
 }
 
+/** A request stage: one Server-Timing entry, and a span `edge.<stage>` (src/edge/tracing.ts). */
 async function timed<T>(c: Context<Env>, stage: string, work: () => Promise<T> | T, describe?: (value: T) => string): Promise<T> {
   const started = performance.now();
-  const value = await work();
+  const value = await inSpan(`edge.${stage}`, async (span) => {
+    const result = await work();
+    if (describe) span.setAttribute(`signpost.${stage}`, describe(result));
+    return result;
+  });
   const desc = describe ? `;desc="${describe(value)}"` : "";
   c.get("timing").push(`${stage};dur=${(performance.now() - started).toFixed(1)}${desc}`);
   return value;
@@ -88,6 +94,15 @@ export function createEdgeApp(deps: EdgeDeps) {
     c.res.headers.set("server-timing", stages.join(", "));
     requestLine(c, performance.now() - started);
   });
+  // The request's span; each stage below is a child span (docs/observability.md, "Tracing").
+  app.use((c, next) =>
+    inRequestSpan(c.req.raw, async (span) => {
+      // The log line is written after this span ends: keep its trace id for it (tracing on).
+      if (span.isRecording()) c.set("traceId", span.spanContext().traceId);
+      await next();
+      span.setAttribute("http.response.status_code", c.res.status);
+    }),
+  );
 
   /** Counts the request and writes its log line: chosen fields only, never headers, bodies or addresses. */
   function requestLine(c: Context<Env>, ms: number) {
@@ -102,7 +117,7 @@ export function createEdgeApp(deps: EdgeDeps) {
     }
     deps.log?.info("request", {
       requestId: c.get("requestId"),
-      traceId: traceIdFor(c.get("trace").traceparent),
+      traceId: c.get("traceId") ?? traceIdFor(c.get("trace").traceparent),
       method: c.req.method,
       route: edgeRoute(new URL(c.req.url).pathname),
       status,
@@ -222,7 +237,8 @@ export function createEdgeApp(deps: EdgeDeps) {
     }
 
     if (link && decision.kind !== "preview") {
-      background(c).waitUntil(deps.clicks.record(clickEvent(link, facts, decision, visitor, now)));
+      // The click's span: the batch that later carries it links back here (src/edge/click-sink.ts).
+      background(c).waitUntil(inSyncSpan("edge.click", () => deps.clicks.record(clickEvent(link, facts, decision, visitor, now))));
     }
     return respond(c, link, decision, context.stickyVariant);
   }

@@ -1,7 +1,9 @@
+import type { Link } from "@opentelemetry/api";
 import type { EdgeStatsReport } from "@/core/edge-stats";
 import type { ClickEvent } from "@/core/link";
 import type { OriginClient } from "./origin-client";
 import type { EdgeStats } from "./stats";
+import { inLinkedRootSpan, linkToActiveSpan } from "./tracing";
 
 /** Takes clicks off the response path. `record` returns a promise to hand to `waitUntil`. */
 export interface ClickSink {
@@ -56,8 +58,13 @@ export class ClickBatchRejectedError extends Error {
 export function originClickPoster(origin: OriginClient): ClickPoster {
   return async (batch, stats) => {
     const response = await origin.request("POST", "/api/internal/v1/clicks", { body: JSON.stringify(stats ? { clicks: batch, stats } : { clicks: batch }) });
+    if (response.ok) {
+      // Read, not cancelled: Next does not finish a response whose client cancels its body, so
+      // the ingest request (and its trace span) would never end. The body is a few bytes.
+      await response.arrayBuffer();
+      return;
+    }
     await response.body?.cancel();
-    if (response.ok) return;
     const message = `click ingest answered ${response.status}`;
     // Will not get better.
     if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new ClickBatchRejectedError(message);
@@ -100,7 +107,14 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
       // A failing reporter must not turn into an unhandled rejection inside waitUntil.
     }
   }
-  async function post(batch: ClickEvent[]): Promise<void> {
+  /**
+   * One batch carries many requests' clicks, so its span (`edge.clicks.batch`) starts a trace of
+   * its own and links to each click's request span; the origin's ingest route is its child.
+   */
+  function post(batch: ClickEvent[], links: Link[]): Promise<void> {
+    return inLinkedRootSpan("edge.clicks.batch", links, () => postAttempts(batch), { "signpost.clicks": batch.length });
+  }
+  async function postAttempts(batch: ClickEvent[]): Promise<void> {
     let lastError: unknown;
     // The counters so far ride with this batch; put back if it never gets through.
     const report = options.stats?.take() ?? undefined;
@@ -125,6 +139,8 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
 
   interface Batch {
     events: ClickEvent[];
+    /** The recording requests' spans (tracing on), for the batch span's links. */
+    links: Link[];
     done: Promise<void>;
     /** Its delay has passed; it goes out as soon as a post slot is free. */
     due: boolean;
@@ -133,14 +149,14 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
   let open: Batch | null = null;
   // Closed batches wait here while `maxConcurrent` posts are in flight; meanwhile the open batch
   // keeps filling, so under load batches grow to maxBatch instead of multiplying.
-  const ready: { events: ClickEvent[]; finish: () => void }[] = [];
+  const ready: { events: ClickEvent[]; links: Link[]; finish: () => void }[] = [];
   let inFlight = 0;
 
   function pump(): void {
     while (inFlight < maxConcurrent && ready.length > 0) {
       const next = ready.shift()!;
       inFlight++;
-      void post(next.events).finally(() => {
+      void post(next.events, next.links).finally(() => {
         inFlight--;
         counts.buffered -= next.events.length;
         next.finish();
@@ -154,6 +170,7 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
     let finish!: () => void;
     const batch: Batch = {
       events: [],
+      links: [],
       done: new Promise<void>((resolve) => (finish = resolve)),
       due: false,
       close: () => {
@@ -165,7 +182,7 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
           return;
         }
         open = null;
-        ready.push({ events: batch.events, finish });
+        ready.push({ events: batch.events, links: batch.links, finish });
         pump();
       },
     };
@@ -183,7 +200,7 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
         const timer = setTimeout(() => {
           statsTimer = null;
           // The open batch takes them when it goes; else they go alone.
-          void (open ? open.done : post([])).finally(resolve);
+          void (open ? open.done : post([], [])).finally(resolve);
         }, statsDelayMs);
         statsTimer = { promise, timer, resolve };
       }
@@ -197,6 +214,8 @@ export function createBatchingClickSink(target: OriginClient | ClickPoster, opti
       counts.buffered++;
       const batch = (open ??= openBatch());
       batch.events.push(event);
+      const link = linkToActiveSpan();
+      if (link) batch.links.push(link);
       if (batch.events.length >= maxBatch) batch.close();
       return batch.done;
     },

@@ -19,9 +19,13 @@ export function createOriginLinkStore(origin: OriginClient): LinkStore {
     async get(domain, key, trace) {
       const query = new URLSearchParams({ domain, key });
       const response = await origin.request("GET", `/api/internal/v1/links/lookup?${query}`, { trace });
+      if (response.status === 404) {
+        // Read, not cancelled, like every answer we expect: see originClickPoster (click-sink.ts).
+        await response.arrayBuffer();
+        return null;
+      }
       if (!response.ok) {
         await response.body?.cancel();
-        if (response.status === 404) return null;
         throw new OriginUnavailableError(response.status);
       }
       const body = (await response.json()) as { link: unknown };

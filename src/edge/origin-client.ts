@@ -1,4 +1,6 @@
+import { SpanKind } from "@opentelemetry/api";
 import { signRequest } from "@/core/protocol";
+import { inSpan, traceHeaders } from "./tracing";
 
 /** What ties an origin call to the visitor's request: its id, and its W3C trace context if any. */
 export interface Trace {
@@ -32,17 +34,28 @@ export function createOriginClient(options: OriginClientOptions): OriginClient {
       // Sign what the origin will see: its own path prefix (if any) included.
       const target = new URL(options.originUrl + pathWithQuery);
       const signed = await signRequest(options.secret, method, target.pathname + target.search, body);
-      return doFetch(target, {
-        method,
-        body: method === "GET" ? undefined : body,
-        headers: {
-          ...signed,
-          ...(method === "GET" ? {} : { "content-type": "application/json" }),
-          ...(trace ? { "x-request-id": trace.requestId } : {}),
-          ...(trace?.traceparent ? { traceparent: trace.traceparent } : {}),
+      // A client span per call; the origin's route span becomes its child through `traceparent`.
+      // Tracing off: the incoming request's `traceparent`, if any, is forwarded as it came.
+      return inSpan(
+        `origin ${method} ${target.pathname}`,
+        async (span) => {
+          const response = await doFetch(target, {
+            method,
+            body: method === "GET" ? undefined : body,
+            headers: {
+              ...signed,
+              ...(method === "GET" ? {} : { "content-type": "application/json" }),
+              ...(trace ? { "x-request-id": trace.requestId } : {}),
+              ...(trace?.traceparent ? { traceparent: trace.traceparent } : {}),
+              ...traceHeaders(),
+            },
+            signal: AbortSignal.timeout(timeoutMs),
+          });
+          span.setAttribute("http.response.status_code", response.status);
+          return response;
         },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+        { kind: SpanKind.CLIENT, attributes: { "http.request.method": method, "url.path": target.pathname, "server.address": target.hostname } },
+      );
     },
   };
 }

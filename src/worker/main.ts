@@ -9,11 +9,10 @@
  * pending until another consumer claims them (src/server/clicks/stream.ts).
  */
 import { ConfigError, serverConfig } from "@/config/env";
-import { recordClicks } from "@/server/clicks/ingest";
-import { clickStreamKeys, startClickConsumer, type ClickConsumer } from "@/server/clicks/stream";
-import { getDatabase } from "@/server/db/client";
-import { startBackgroundJobs } from "@/server/jobs/runner";
+import type { ClickConsumer } from "@/server/clicks/stream";
+// pino only: it loads neither pg nor ioredis, so tracing can still hook them below.
 import { logger } from "@/server/observability/logger";
+import { startNodeTracing } from "@/tracing/node";
 
 function log(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
   logger()[level]({ component: "worker", ...fields }, msg);
@@ -35,6 +34,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // Tracing first (when configured): the pg and ioredis hooks must be in place before the server code loads them.
+  const tracing = await startNodeTracing("signpost-worker");
+  const [{ recordClicks }, { clickStreamKeys, startClickConsumer }, { getDatabase }, { startBackgroundJobs }] = await Promise.all([
+    import("@/server/clicks/ingest"),
+    import("@/server/clicks/stream"),
+    import("@/server/db/client"),
+    import("@/server/jobs/runner"),
+  ]);
   const database = await getDatabase();
   const jobs = await startBackgroundJobs(database, {
     clickRetentionDays: config.clickRetentionDays,
@@ -68,6 +75,7 @@ async function main(): Promise<void> {
       await database.close();
       const totals = consumers.map((c) => c.stats());
       log("info", "worker stopped", { batches: totals.reduce((n, s) => n + s.batches, 0), clicks: totals.reduce((n, s) => n + s.clicks, 0) });
+      await tracing?.shutdown().catch((error) => log("warn", "trace export at shutdown failed", { error: String(error) }));
       process.exit(0);
     })().catch((error) => {
       log("error", "worker shutdown failed", { error: String(error) });

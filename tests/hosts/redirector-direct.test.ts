@@ -16,7 +16,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
-import { REDIS_URL, running, sleep, spawnRedirector, startRedirector, type Redirector } from "../support/redirector";
+import { REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
 import { clonePostgres, withDatabase } from "../support/templates";
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -209,6 +209,8 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
     test("maxClicks is exact under 50 concurrent visits across two worker processes", async () => {
       const link = await createLink({ url: "https://example.com/limited", key: "limited", maxClicks: 10 });
       const redirector = await startRedirector(port, directEnv({ REDIRECTOR_WORKERS: "2" }));
+      // Both processes, not only the one that answered first, before anything counts on them.
+      await waitForListening(redirector, 2);
       const statuses = (await Promise.all(Array.from({ length: 50 }, () => visit(redirector, "limited")))).map((r) => r.status);
       expect(statuses.filter((s) => s === 302)).toHaveLength(10);
       expect(statuses.filter((s) => s === 410)).toHaveLength(40);
@@ -223,6 +225,8 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
     test("password attempts are limited per visitor in the database: the 11th in a window is refused", async () => {
       const link = await createLink({ url: "https://example.com/guarded", key: "guarded", password: "open sesame" });
       const redirector = await startRedirector(port, directEnv({ REDIRECTOR_WORKERS: "2" }));
+      // Both processes, not only the one that answered first, before anything counts on them.
+      await waitForListening(redirector, 2);
       for (let i = 0; i < 10; i++) expect((await submitPassword(redirector, "guarded", `wrong ${i}`)).status).toBe(401);
       const refused = await submitPassword(redirector, "guarded", "open sesame");
       expect(refused.status).toBe(429);

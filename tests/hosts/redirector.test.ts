@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
 import { backends } from "../support/databases";
-import { REDIS_URL, running, sleep, spawnRedirector, startRedirector, type Redirector } from "../support/redirector";
+import { REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
 
 describe.each(backends())("standalone redirector against the %s origin", (backend) => {
   let app: RunningApp;
@@ -188,6 +188,8 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
   test("multi-core mode (REDIRECTOR_WORKERS=2) serves redirects and stops cleanly", async () => {
     const link = await createLink({ url: "https://example.com/multi", key: "multi" });
     const redirector = await startRedirector(port, redirectorEnv({ REDIRECTOR_WORKERS: "2" }));
+    // Both processes, not only the one that answered first, before anything counts on them.
+    await waitForListening(redirector, 2);
     const responses = await Promise.all(Array.from({ length: 10 }, () => visit(redirector, "multi")));
     expect(responses.map((r) => r.headers.get("location"))).toEqual(Array(10).fill("https://example.com/multi"));
     expect(await redirector.stop()).toBe(0);

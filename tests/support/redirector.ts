@@ -65,3 +65,12 @@ export async function startRedirector(port: number, env: Record<string, string>)
   throw new Error(`redirector did not answer:\n${output()}`);
 }
 
+
+/** Waits until `count` processes have logged that they listen (multi-core mode: the first answer comes from one of them). */
+export async function waitForListening(redirector: Redirector, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((redirector.output().match(/"msg":"redirector listening"/g)?.length ?? 0) < count) {
+    if (Date.now() > deadline) throw new Error(`${count} redirector processes did not start:\n${redirector.output()}`);
+    await sleep(50);
+  }
+}

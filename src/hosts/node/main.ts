@@ -9,7 +9,8 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
-import { ConfigError, redirectorConfig, type RedirectorConfig } from "@/config/env";
+import { ConfigError, redirectorConfig, tracingConfig, type RedirectorConfig } from "@/config/env";
+import type { NodeTracing } from "@/tracing/node";
 import { log, setLogLevel, startRedirector } from "./redirector";
 
 /** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
@@ -34,7 +35,10 @@ function exitFlushed(code: number): void {
 
 async function runWorker(config: RedirectorConfig): Promise<void> {
   let redirector;
+  let tracing: NodeTracing | null = null;
   try {
+    // Only with an OTLP endpoint, and before the direct store loads pg (its instrumentation hooks `require`).
+    if (tracingConfig().endpoint) tracing = await (await import("@/tracing/node")).startNodeTracing("signpost-redirector");
     redirector = await startRedirector(config);
   } catch (error) {
     log("error", "redirector failed to start", { error: String(error), port: config.port });
@@ -55,13 +59,17 @@ async function runWorker(config: RedirectorConfig): Promise<void> {
       log("error", "graceful shutdown timed out; exiting", { timeoutSeconds: config.shutdownSeconds });
       process.exit(1);
     }, config.shutdownSeconds * 1000).unref();
-    redirector.close().then(
-      () => exitFlushed(0),
-      (error) => {
-        log("error", "shutdown failed", { error: String(error) });
-        exitFlushed(1);
-      },
-    );
+    redirector
+      .close()
+      // The spans of the last requests and click batches, exported before the process ends.
+      .then(() => tracing?.shutdown().catch((error) => log("warn", "trace export at shutdown failed", { error: String(error) })))
+      .then(
+        () => exitFlushed(0),
+        (error) => {
+          log("error", "shutdown failed", { error: String(error) });
+          exitFlushed(1);
+        },
+      );
   };
   for (const signal of SIGNALS) process.on(signal, shutdown);
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Link } from "@opentelemetry/api";
 import { z } from "zod";
 import { clickEventSchema } from "@/core/link";
 import { isDatabaseUnavailable } from "@/server/db/errors";
@@ -52,9 +53,16 @@ export function openRedis(url: string, name: string): Redis {
   });
 }
 
-/** Appends one batch; resolves with the entry id once Redis has it. */
+/**
+ * Appends one batch; resolves with the entry id once Redis has it. With tracing on, the entry also
+ * carries the ingest request's W3C `traceparent` (field `tp`), so the consumer's store span joins
+ * that trace (see `startClickConsumer`).
+ */
 export async function enqueueClicks(redis: Redis, keys: ClickStreamKeys, clicks: readonly StoredClick[]): Promise<string> {
-  const id = await redis.xadd(keys.stream, "*", "b", JSON.stringify(clicks));
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  const traceFields = carrier.traceparent ? ["tp", carrier.traceparent] : [];
+  const id = await redis.xadd(keys.stream, "*", "b", JSON.stringify(clicks), ...traceFields);
   if (!id) throw new Error("XADD returned no id");
   return id;
 }
@@ -155,6 +163,7 @@ export async function startClickConsumer(options: ClickConsumerOptions): Promise
   const reader = openRedis(options.redisUrl, `signpost-consumer-read-${name}`);
   const writer = openRedis(options.redisUrl, `signpost-consumer-${name}`);
   for (const client of [reader, writer]) client.on("error", () => {}); // surfaced through failed commands
+  const tracer = trace.getTracer("signpost-clicks");
   const stats: ClickConsumerStats = { batches: 0, clicks: 0, accepted: 0, duplicates: 0, claimed: 0, deadLettered: 0, failures: 0 };
 
   let stopping = false;
@@ -212,6 +221,40 @@ export async function startClickConsumer(options: ClickConsumerOptions): Promise
     return rows[0]?.[3] ?? 1;
   }
 
+  /** The ingest request's trace context an entry carries (field `tp`), or null. */
+  function entryContext(entry: Entry): Context | null {
+    const fields = entry[1];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === "tp") {
+        const extracted = propagation.extract(ROOT_CONTEXT, { traceparent: fields[i + 1] });
+        return trace.getSpanContext(extracted) ? extracted : null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A round stores several entries (several ingest requests) in one transaction. Its span
+   * `clicks.store` is a child of the first traced entry's ingest request, so the common one-entry
+   * round continues that request's trace, and links to every traced entry's request.
+   */
+  function inStoreSpan<T>(entries: Entry[], clicks: number, work: () => Promise<T>): Promise<T> {
+    const contexts = entries.map(entryContext).filter((c): c is Context => c !== null);
+    if (contexts.length === 0 && !trace.getSpan(context.active())) return work();
+    const links: Link[] = contexts.map((c) => ({ context: trace.getSpanContext(c)! }));
+    const parent = contexts[0] ?? context.active();
+    return tracer.startActiveSpan("clicks.store", { links, attributes: { "signpost.entries": entries.length, "signpost.clicks": clicks, "signpost.consumer": name } }, parent, async (span) => {
+      try {
+        return await work();
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
   function parseEntry(entry: Entry): StoredClick[] | string {
     const fields = entry[1];
     const index = fields.indexOf("b");
@@ -227,12 +270,14 @@ export async function startClickConsumer(options: ClickConsumerOptions): Promise
   }
 
   async function storeAndAck(entries: Entry[], clicks: StoredClick[]): Promise<void> {
-    const result = await options.store(clicks);
-    stats.batches += 1;
-    stats.clicks += clicks.length;
-    stats.accepted += result.accepted;
-    stats.duplicates += result.duplicates;
-    await acknowledge(entries.map((entry) => entry[0]));
+    await inStoreSpan(entries, clicks.length, async () => {
+      const result = await options.store(clicks);
+      stats.batches += 1;
+      stats.clicks += clicks.length;
+      stats.accepted += result.accepted;
+      stats.duplicates += result.duplicates;
+      await acknowledge(entries.map((entry) => entry[0]));
+    });
   }
 
   /** Stores a round's entries. Throws only when the database (or Redis) is unavailable. */

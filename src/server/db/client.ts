@@ -9,7 +9,8 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { serverConfig } from "@/config/env";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { serverConfig, tracingConfig } from "@/config/env";
 import { logger } from "@/server/observability/logger";
 import { timeMethod } from "@/server/observability/request-timing";
 import { lockDataDir } from "./lock";
@@ -95,6 +96,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   const release = lockDataDir(options.dataDir);
   try {
     const client = await PGlite.create(path.join(options.dataDir, "pglite"));
+    // Tracing wraps the methods first, so the request timing also covers the span's bookkeeping.
+    if (tracingConfig().endpoint) tracePglite(client);
     timePgliteQueries(client);
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder: MIGRATIONS });
@@ -111,6 +114,50 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     release();
     throw error;
   }
+}
+
+type QueryFn = (text: string, params?: unknown[], options?: unknown) => Promise<unknown>;
+
+/**
+ * Spans for PGlite (Postgres has instrumentation-pg; PGlite has none): `pglite.query` per
+ * statement and `pglite.transaction` around a transaction, only inside a traced operation (like
+ * instrumentation-pg with requireParentSpan). Installed only when tracing is configured.
+ */
+function tracePglite(client: PGlite): void {
+  const tracer = trace.getTracer("signpost-db");
+  const attributes = { "db.system.name": "postgresql", "db.system": "postgresql", "db.namespace": "pglite" };
+  const spanned =
+    (query: QueryFn): QueryFn =>
+    (text, params, options) => {
+      if (!trace.getSpan(context.active())) return query(text, params, options);
+      return tracer.startActiveSpan("pglite.query", { kind: SpanKind.CLIENT, attributes: { ...attributes, "db.query.text": text.slice(0, 2_000) } }, async (span) => {
+        try {
+          return await query(text, params, options);
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
+    };
+  const target = client as unknown as { query: QueryFn; transaction: (callback: (tx: { query: QueryFn }) => Promise<unknown>) => Promise<unknown> };
+  target.query = spanned(client.query.bind(client) as QueryFn);
+  const transaction = target.transaction.bind(client);
+  target.transaction = (callback) => {
+    const inTx = (tx: { query: QueryFn }) => {
+      tx.query = spanned(tx.query.bind(tx));
+      return callback(tx);
+    };
+    if (!trace.getSpan(context.active())) return transaction(inTx);
+    return tracer.startActiveSpan("pglite.transaction", { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      try {
+        return await transaction(inTx);
+      } finally {
+        span.end();
+      }
+    });
+  };
 }
 
 // One database per process. Kept on globalThis because Next may evaluate this module once per
