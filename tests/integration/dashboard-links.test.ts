@@ -35,6 +35,7 @@ describe("the list's URL state", () => {
     expect(listHref(state)).toBe("/app?q=spring&tag=promo&archived=all&sort=clicks&order=asc");
     expect(parseListState(Object.fromEntries(new URL(listHref(state), "http://x").searchParams))).toEqual(state);
     // Values the API would refuse fall back to their defaults instead of failing the page.
+    expect(parseListState({ sort: "constructor", archived: "toString" })).toEqual(DEFAULT_STATE);
     expect(parseListState({ sort: "price", order: "sideways", archived: "yes", q: "x".repeat(300), domain: "not a host!" })).toEqual(DEFAULT_STATE);
     expect(parseListState({ q: ["first", "second"] }).q).toBe("first");
     expect(listHref(DEFAULT_STATE)).toBe("/app");

@@ -67,9 +67,9 @@ export function parseListState(params: Params): ListState {
   const domain = check("domain", first(params.domain));
   if (domain.success && domain.data) state.domain = domain.data;
   const archived = first(params.archived);
-  if (archived in ARCHIVED_PARAM) state.archived = archived as ListState["archived"];
+  if (Object.hasOwn(ARCHIVED_PARAM, archived)) state.archived = archived as ListState["archived"];
   const sort = first(params.sort);
-  if (sort in SORT_PARAM) state.sort = SORT_PARAM[sort as keyof typeof SORT_PARAM];
+  if (Object.hasOwn(SORT_PARAM, sort)) state.sort = SORT_PARAM[sort as keyof typeof SORT_PARAM];
   const order = first(params.order);
   if (order === "asc" || order === "desc") state.order = order;
   const cursor = check("cursor", first(params.cursor));

@@ -119,7 +119,7 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
 function Filters({ state, tags, domains }: { state: ListState; tags: string[]; domains: string[] }) {
   const changed = isFiltered(state) || state.sort !== DEFAULT_STATE.sort || state.order !== DEFAULT_STATE.order;
   return (
-    <Form action="/app" className="filters" role="search" aria-label="Search and filter links">
+    <Form action="/app" className="filters" role="search" aria-label="Filter links">
       <label className="filter-q">
         Search
         <input type="search" name="q" defaultValue={state.q} placeholder="Short link, destination or title" maxLength={200} />
