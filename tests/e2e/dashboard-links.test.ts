@@ -141,12 +141,19 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     await shots(page, "dashboard-links");
     await page.setViewportSize({ width: 1280, height: 900 });
 
+    // Select-all ticks every row on the page, and clears them again.
+    await page.getByRole("checkbox", { name: "Select all links on this page" }).check();
+    expect(await page.locator(".bulk-count").textContent()).toBe("3 selected");
+    expect(await page.locator('input[name="ids"]:checked').count()).toBe(3);
+    await page.getByRole("checkbox", { name: "Select all links on this page" }).uncheck();
+    expect(await page.locator('input[name="ids"]:checked').count()).toBe(0);
+
     // Bulk archive two; the archived filter shows them.
     await page.getByRole("checkbox", { name: `Select ${host}/spring-sale` }).check();
     await page.getByRole("checkbox", { name: `Select ${host}/winter` }).check();
     expect(await page.locator(".bulk-count").textContent()).toBe("2 selected");
     await page.getByRole("button", { name: "Archive", exact: true }).click();
-    await expect.poll(() => page.locator(".bulk [role=status]").textContent()).toBe("Archived 2 links.");
+    await expect.poll(() => page.locator(".bulk > [role=status]").textContent()).toBe("Archived 2 links.");
     await expect.poll(() => rowKeys(page)).toEqual([`${host}/autumn-news`]);
     await page.getByLabel("Show").selectOption("archived");
     await page.getByRole("button", { name: "Apply" }).click();
@@ -164,7 +171,7 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     expect(await rowKeys(page)).toHaveLength(2);
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
-    await expect.poll(() => page.locator(".bulk [role=status]").textContent()).toBe("Deleted 1 link.");
+    await expect.poll(() => page.locator(".bulk > [role=status]").textContent()).toBe("Deleted 1 link.");
     await expect.poll(() => rowKeys(page)).toEqual([`${host}/spring-sale`]);
     expect((await owner.request.get(`${app.url}/api/v1/links/${created.winter!.id}`)).status()).toBe(404);
 
@@ -244,6 +251,28 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     expect(decode(await real.text())).toContain("Deleted 1 link.");
     expect((await owner.request.get(`${app.url}/api/v1/links/${created["spring-sale"]!.id}`)).status()).toBe(404);
 
+    // Without JavaScript: bulk archive is a plain form post; delete goes through the confirm page.
+    const nojs = await browser.newContext({ javaScriptEnabled: false, storageState: await owner.storageState(), extraHTTPHeaders: { "x-forwarded-for": "198.51.100.63" } });
+    const plain = await nojs.newPage();
+    await plain.goto(`${app.url}/app`);
+    await plain.getByRole("checkbox", { name: `Select ${host}/autumn-news` }).check();
+    await plain.getByRole("button", { name: "Archive", exact: true }).click();
+    await expect.poll(() => plain.locator(".bulk > [role=status]").textContent()).toBe("Archived 1 link.");
+    await plain.goto(`${app.url}/app?archived=archived`);
+    await plain.getByRole("checkbox", { name: `Select ${host}/autumn-news` }).check();
+    await plain.getByRole("button", { name: "Delete", exact: true }).click();
+    await plain.waitForURL(/\/app\/delete\?/);
+    expect(await plain.getByRole("heading", { level: 1 }).textContent()).toBe("Delete 1 link?");
+    expect(await plain.locator(".confirm-list").textContent()).toContain(`${host}/autumn-news`);
+    await plain.getByRole("button", { name: "Delete it" }).click();
+    await plain.waitForURL(`${app.url}/app?archived=archived&deleted=1`);
+    expect(await plain.getByRole("status").first().textContent()).toBe("Deleted 1 link.");
+    expect((await owner.request.get(`${app.url}/api/v1/links/${created["autumn-news"]!.id}`)).status()).toBe(404);
+    // The workspace is empty again: the list teaches the first step once more.
+    await plain.goto(`${app.url}/app`);
+    expect(await plain.getByRole("heading", { name: "Create your first short link" }).isVisible()).toBe(true);
+
+    await nojs.close();
     await viewer.close();
     await owner.close();
   });
