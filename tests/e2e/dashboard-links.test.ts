@@ -258,6 +258,8 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     await plain.getByRole("checkbox", { name: `Select ${host}/autumn-news` }).check();
     await plain.getByRole("button", { name: "Archive", exact: true }).click();
     await expect.poll(() => plain.locator(".bulk > [role=status]").textContent()).toBe("Archived 1 link.");
+    // Nothing active is left: the list says so, without pretending a search came up empty.
+    expect(await plain.getByRole("heading", { name: "No active links" }).isVisible()).toBe(true);
     await plain.goto(`${app.url}/app?archived=archived`);
     await plain.getByRole("checkbox", { name: `Select ${host}/autumn-news` }).check();
     await plain.getByRole("button", { name: "Delete", exact: true }).click();

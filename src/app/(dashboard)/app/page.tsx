@@ -100,12 +100,13 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
               <p>The list changed order since this address was made.</p>
               <Link href={listHref(state, { cursor: "" })}>Go to the first page</Link>
             </div>
+          ) : canWrite ? (
+            // The form stays when the page empties, so its result ("Archived 1 link.") still shows.
+            <BulkForm back={here} hasRows={page.data.length > 0}>
+              {page.data.length === 0 ? <NoMatches state={state} /> : <LinksTable links={page.data} state={state} selectable />}
+            </BulkForm>
           ) : page.data.length === 0 ? (
             <NoMatches state={state} />
-          ) : canWrite ? (
-            <BulkForm back={here}>
-              <LinksTable links={page.data} state={state} selectable />
-            </BulkForm>
           ) : (
             <LinksTable links={page.data} state={state} selectable={false} />
           )}
@@ -282,13 +283,26 @@ function Pager({ state, nextCursor }: { state: ListState; nextCursor: string | n
 }
 
 function NoMatches({ state }: { state: ListState }) {
+  if (!isFiltered(state)) {
+    return (
+      <div className="empty" role="status">
+        <h2>No active links</h2>
+        <p>Every link in this workspace is archived. Archived links answer “not found” but keep their settings and click history; unarchive one to bring it back.</p>
+        <p className="empty-actions">
+          <Link href={listHref(state, { archived: "archived", cursor: "" })} className="button secondary">
+            Show archived links
+          </Link>
+        </p>
+      </div>
+    );
+  }
   const what = [state.q ? `“${state.q}”` : null, state.tag ? `tag ${state.tag}` : null, state.domain ? `domain ${state.domain}` : null].filter(Boolean).join(", ");
   return (
     <div className="empty" role="status">
       <h2>No links match{what ? ` ${what}` : ""}</h2>
       <p>
         {state.archived === "archived"
-          ? "No archived link matches. Archived links are the ones taken out of the list but still redirecting."
+          ? "No archived link matches. Archived links answer “not found” until you unarchive them."
           : state.archived === "active" && isFiltered(state)
             ? "Archived links are not searched unless you show them too."
             : "Try other words, or another tag or domain."}

@@ -11,7 +11,7 @@ const IDLE: BulkState = { status: "idle" };
  * unarchive and delete. Delete asks first in an AlertDialog; without JavaScript the action sends
  * people to a confirm page instead. Works as a plain form post when scripts are off.
  */
-export function BulkForm({ back, children }: { back: string; children: ReactNode }) {
+export function BulkForm({ back, hasRows, children }: { back: string; hasRows: boolean; children: ReactNode }) {
   const [state, action, pending] = useActionState(bulkLinksAction, IDLE);
   const form = useRef<HTMLFormElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
@@ -39,7 +39,7 @@ export function BulkForm({ back, children }: { back: string; children: ReactNode
     >
       <input type="hidden" name="return" value={back} />
       <input ref={confirmed} type="hidden" name="confirmed" value="" />
-      <div className="bulk-bar" role="group" aria-label="With the selected links">
+      <div className="bulk-bar" role="group" aria-label="With the selected links" hidden={!hasRows}>
         <span className="bulk-count" aria-live="polite">
           {selected > 0 ? `${selected} selected` : "Select links to archive or delete them"}
         </span>
@@ -84,7 +84,7 @@ export function BulkForm({ back, children }: { back: string; children: ReactNode
               Delete {asking} link{asking === 1 ? "" : "s"}?
             </AlertDialog.Title>
             <AlertDialog.Description>
-              The short link{asking === 1 ? " stops" : "s stop"} working at once and {asking === 1 ? "its" : "their"} click history is deleted. This cannot be undone; archiving keeps them instead.
+              The short link{asking === 1 ? " stops" : "s stop"} working at once and {asking === 1 ? "its" : "their"} click history is deleted. This cannot be undone; archive instead to stop them but keep their history.
             </AlertDialog.Description>
             <div className="dialog-actions">
               <AlertDialog.Cancel className="secondary">Cancel</AlertDialog.Cancel>

@@ -61,7 +61,7 @@ export default async function ConfirmDeletePage({ searchParams }: { searchParams
           ))}
         </ul>
       ) : null}
-      <p>The short links stop working at once and their click history is deleted. This cannot be undone; archiving keeps them instead.</p>
+      <p>The short links stop working at once and their click history is deleted. This cannot be undone; archive instead to stop them but keep their history.</p>
       {canWrite ? (
         <form action={confirmDeleteAction} className="confirm-actions">
           {ids.map((id) => (
