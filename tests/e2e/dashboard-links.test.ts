@@ -153,7 +153,7 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     await page.getByRole("checkbox", { name: `Select ${host}/winter` }).check();
     expect(await page.locator(".bulk-count").textContent()).toBe("2 selected");
     await page.getByRole("button", { name: "Archive", exact: true }).click();
-    await expect.poll(() => page.locator(".bulk > [role=status]").textContent()).toBe("Archived 2 links.");
+    await expect.poll(() => page.locator(".bulk > p[role=status]").textContent()).toBe("Archived 2 links.");
     await expect.poll(() => rowKeys(page)).toEqual([`${host}/autumn-news`]);
     await page.getByLabel("Show").selectOption("archived");
     await page.getByRole("button", { name: "Apply" }).click();
@@ -171,7 +171,7 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     expect(await rowKeys(page)).toHaveLength(2);
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
-    await expect.poll(() => page.locator(".bulk > [role=status]").textContent()).toBe("Deleted 1 link.");
+    await expect.poll(() => page.locator(".bulk > p[role=status]").textContent()).toBe("Deleted 1 link.");
     await expect.poll(() => rowKeys(page)).toEqual([`${host}/spring-sale`]);
     expect((await owner.request.get(`${app.url}/api/v1/links/${created.winter!.id}`)).status()).toBe(404);
 
@@ -257,7 +257,7 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     await plain.goto(`${app.url}/app`);
     await plain.getByRole("checkbox", { name: `Select ${host}/autumn-news` }).check();
     await plain.getByRole("button", { name: "Archive", exact: true }).click();
-    await expect.poll(() => plain.locator(".bulk > [role=status]").textContent()).toBe("Archived 1 link.");
+    await expect.poll(() => plain.locator(".bulk > p[role=status]").textContent()).toBe("Archived 1 link.");
     // Nothing active is left: the list says so, without pretending a search came up empty.
     expect(await plain.getByRole("heading", { name: "No active links" }).isVisible()).toBe(true);
     await plain.goto(`${app.url}/app?archived=archived`);
