@@ -198,6 +198,22 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     expect(reached).toContain(`Open ${host}/autumn-news`);
     expect(reached.indexOf("New link")).toBeLessThan(reached.indexOf(`Select ${host}/autumn-news`));
 
+    // A second workspace (made on the settings page), then back to the first with the header's switcher, keyboard only.
+    await page.goto(`${app.url}/settings/account`);
+    await page.getByLabel("Workspace name").fill("Second field");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("is now your current workspace");
+    await page.goto(`${app.url}/app`);
+    expect(await page.getByRole("heading", { name: "Create your first short link" }).isVisible()).toBe(true);
+    await page.getByRole("button", { name: /Workspace\s*Second field/ }).focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("menu").waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? "")).toContain("Meadow");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-switcher-1280.png") });
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByRole("button", { name: /Workspace\s*Meadow/ }).count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => rowKeys(page)).toEqual([`${host}/autumn-news`]);
+
     // A viewer, invited through the members page, reads the list and changes nothing.
     await page.goto(`${app.url}/settings/members`);
     await page.getByLabel("Email").fill("victor@example.com");
