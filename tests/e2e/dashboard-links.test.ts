@@ -276,6 +276,7 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     await expect.poll(() => plain.locator(".bulk > p[role=status]").textContent()).toBe("Archived 1 link.");
     // Nothing active is left: the list says so, without pretending a search came up empty.
     expect(await plain.getByRole("heading", { name: "No active links" }).isVisible()).toBe(true);
+    expect(await plain.getByRole("button", { name: "Archive", exact: true }).isVisible()).toBe(false);
     await plain.goto(`${app.url}/app?archived=archived`);
     await plain.getByRole("checkbox", { name: `Select ${host}/autumn-news` }).check();
     await plain.getByRole("button", { name: "Delete", exact: true }).click();
