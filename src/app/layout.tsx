@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -8,17 +7,14 @@ export const metadata: Metadata = {
   description: "Self-hostable smart links: edge redirects, rules, A/B tests and analytics.",
 };
 
+/**
+ * The document only: public pages wrap themselves in SiteFrame (src/app/_site-frame.tsx), the
+ * dashboard under /app in its own shell, so each has one header and one <main>.
+ */
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>
-        <header className="site-header">
-          <Link href="/" className="brand">
-            Signpost
-          </Link>
-        </header>
-        <main className="content">{children}</main>
-      </body>
+      <body>{children}</body>
     </html>
   );
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { serverConfig } from "@/config/env";
 import { needsSetup } from "@/server/setup/service";
+import { SiteFrame } from "./_site-frame";
 
 export const dynamic = "force-dynamic";
 
@@ -8,7 +9,7 @@ export default async function HomePage() {
   const firstRun = await needsSetup();
   const { appUrl } = serverConfig();
   return (
-    <>
+    <SiteFrame>
       <h1>Signpost</h1>
       <p>Short links that send each visitor to the right place, decided at the edge, counted on the server.</p>
       {firstRun ? (
@@ -32,6 +33,6 @@ export default async function HomePage() {
           </p>
         </div>
       )}
-    </>
+    </SiteFrame>
   );
 }

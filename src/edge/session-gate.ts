@@ -25,7 +25,7 @@ export const GATED_PREFIXES = ["/app", "/settings"] as const;
 export const LOGIN_PATH = "/login";
 export const REFRESH_PATH = "/api/auth/session-refresh";
 /** Where people land after signing in when no (acceptable) `next` was given. */
-export const DEFAULT_AFTER_LOGIN = "/settings/account";
+export const DEFAULT_AFTER_LOGIN = "/app";
 
 /** Paths that are never a useful (or safe) place to return to after signing in. */
 const NOT_NEXT = [LOGIN_PATH, "/signup", "/logout", "/api/auth"];

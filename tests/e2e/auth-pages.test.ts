@@ -222,7 +222,7 @@ describe.each(backends())("accounts on the built app with %s", (backend) => {
       const user = new NoJsBrowser();
       await user.goto("/signup");
       await user.submit("Create account", { name: "Quinn", email: "quinn@example.com", password, workspace: "Quarry" });
-      expect(user.url).toBe(`${app.url}/settings/account`);
+      expect(user.url).toBe(`${app.url}/app`);
       await smtp.next("quinn@example.com");
 
       const visitor = new NoJsBrowser();
@@ -244,7 +244,7 @@ describe.each(backends())("accounts on the built app with %s", (backend) => {
       await user.goto(`/login?next=${encodeURIComponent("https://evil.com/")}`);
       expect(user.html).not.toMatch(/name="next"/);
       await user.submit("Sign in", { email: "quinn@example.com", password: "quinn's new passphrase", next: "https://evil.com/" });
-      expect(user.url).toBe(`${app.url}/settings/account`);
+      expect(user.url).toBe(`${app.url}/app`);
     });
   });
 
@@ -311,7 +311,8 @@ describe.each(backends())("accounts on the built app with %s", (backend) => {
         // An open-redirect next is ignored: we land on our own default page.
         await page.goto(`${app.url}/login?next=${encodeURIComponent("//evil.com/x")}`);
         await signIn(page, email, "a sufficiently unusual passphrase");
-        await page.waitForURL(`${app.url}/settings/account`);
+        await page.waitForURL(`${app.url}/app`);
+        await page.goto(`${app.url}/settings/account`);
         await page.screenshot({ path: path.join(SCREENSHOTS, `account-settings-${mode}.png`), fullPage: true });
 
         // Forgot password: the email's link sets a new password once.

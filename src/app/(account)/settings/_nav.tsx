@@ -22,7 +22,7 @@ export function SettingsNav({ session, current }: { session: CurrentSession; cur
             · workspace <strong>{session.workspace.name}</strong> ({session.workspace.role})
           </>
         ) : null}{" "}
-        · <Link href="/logout">Sign out</Link>
+        · <Link href="/app">Your links</Link> · <Link href="/logout">Sign out</Link>
       </p>
       <nav aria-label="Settings">
         <ul className="settings-nav">
