@@ -164,7 +164,7 @@ export function ChipsField(props: ChipsProps) {
             const value = event.target.value;
             // Picking a suggestion from the datalist replaces the whole value: add it at once.
             const kind = (event.nativeEvent as InputEvent).inputType;
-            if (props.options && (kind === undefined || kind === "insertReplacementText") && props.options.some((o) => o.value === value)) commit(value);
+            if (props.options && kind === "insertReplacementText" && props.options.some((o) => o.value === value)) commit(value);
             else setDraft(value);
           }}
           onKeyDown={onKeyDown}

@@ -262,7 +262,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
               Final URL
             </span>
             <output aria-labelledby="le-final-label" data-testid="final-url">
-              {preview ?? "Enter a valid destination to see where visitors land."}
+              {preview ?? <span className="le-hint">Enter a valid destination to see where visitors land.</span>}
             </output>
           </div>
         </section>
