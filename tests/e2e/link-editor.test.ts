@@ -187,6 +187,19 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
     expect(await linkCount()).toBe(before + 1);
     expect(await page.getByTestId("short-link").getAttribute("href")).toBe(`${app.url}/typed`);
     expect(await page.getByRole("button", { name: "Remove keyboard" }).isVisible()).toBe(true);
+
+    // Rules reorder from the keyboard, and focus stays with the rule that moved.
+    await page.getByRole("button", { name: "Add rule" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    await page.locator("#f-rules-0-name").fill("First");
+    await page.locator("#f-rules-1-name").fill("Second");
+    await page.getByRole("button", { name: "Move Second up" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#f-rules-0-name").inputValue()).toBe("Second");
+    expect(await page.locator("#f-rules-1-name").inputValue()).toBe("First");
+    // At the top its "up" arrow is disabled, so focus lands on its "down" arrow.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Move Second down");
   });
 
   test("the QR panel downloads a PNG through the API with the session", async () => {

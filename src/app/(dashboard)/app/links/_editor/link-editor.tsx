@@ -144,7 +144,15 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
   const setRule = (index: number, patch: Partial<RuleValues>) => setRules(values.rules.map((rule, i) => (i === index ? { ...rule, ...patch } : rule)));
   const setCondition = (ruleIndex: number, conditionIndex: number, patch: Partial<ConditionValues>) =>
     setRule(ruleIndex, { conditions: values.rules[ruleIndex]!.conditions.map((c, i) => (i === conditionIndex ? { ...c, ...patch } : c)) });
-  const focusAfterMove = (selector: string) => requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>(selector)?.focus());
+  /** Keeps focus on the moved rule: the same arrow, or the other one once it reaches an end. */
+  const focusAfterMove = (index: number, direction: "up" | "down") =>
+    requestAnimationFrame(() => {
+      const other = direction === "up" ? "down" : "up";
+      const button = [direction, other]
+        .map((d) => formRef.current?.querySelector<HTMLButtonElement>(`[data-move="rules.${index}-${d}"]`))
+        .find((b) => b && !b.disabled);
+      button?.focus();
+    });
 
   // ---- submit -----------------------------------------------------------------------------------
   const onSubmit = (event: FormEvent) => {
@@ -187,6 +195,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
           {message.text}
         </p>
       ) : null}
+      {readOnly ? <p className="le-readonly">You can view this link but not change it: your role in this workspace is viewer.</p> : null}
       <fieldset className="le-all" disabled={readOnly}>
         <legend className="sr-only">Link settings</legend>
 
@@ -288,7 +297,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
                         disabled={ruleIndex === 0}
                         onClick={() => {
                           setRules(move(values.rules, ruleIndex, -1));
-                          focusAfterMove(`[data-move="rules.${ruleIndex - 1}-up"]`);
+                          focusAfterMove(ruleIndex - 1, "up");
                         }}
                       >
                         <ArrowUp size={16} aria-hidden />
@@ -301,7 +310,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
                         disabled={ruleIndex === values.rules.length - 1}
                         onClick={() => {
                           setRules(move(values.rules, ruleIndex, 1));
-                          focusAfterMove(`[data-move="rules.${ruleIndex + 1}-down"]`);
+                          focusAfterMove(ruleIndex + 1, "down");
                         }}
                       >
                         <ArrowDown size={16} aria-hidden />
@@ -496,9 +505,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
         </section>
       </fieldset>
 
-      {readOnly ? (
-        <p className="le-readonly">You can view this link but not change it: your role in this workspace is viewer.</p>
-      ) : (
+      {readOnly ? null : (
         <div className="le-savebar">
           <button type="submit" disabled={pending} aria-disabled={pending}>
             {pending ? "Saving…" : linkId === null ? "Create link" : "Save changes"}
