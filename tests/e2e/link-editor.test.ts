@@ -215,6 +215,30 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
     expect(anonymous.status).toBe(401);
   });
 
+  test("editing saves in place: a new title, an expiry picked from the calendar, a write-only password", async () => {
+    await page.goto(`${app.url}${linkPath}`);
+    await page.getByLabel("Title").fill("Spring shoes, now in blue");
+    await page.locator("#f-expiresAt").click();
+    await page.getByRole("button", { name: /next month/i }).click();
+    await page.locator(".le-popover").getByRole("button", { name: / 28th, / }).click();
+    await expect.poll(() => page.locator("#f-expiresAt").textContent()).toMatch(/ 28, /);
+    expect(await page.locator("#f-expiresAt-time").inputValue()).toBe("23:59");
+    await page.getByRole("button", { name: "Set a password" }).click();
+    await page.getByLabel("Password", { exact: true }).fill("open sesame");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => page.locator("#le-form-message").textContent()).toBe("Saved.");
+    // The password is gone from the form; only the fact that one is set remains.
+    expect(await page.locator("#le-password-state").textContent()).toContain("A password is set");
+    expect(await page.locator('input[type="password"]').count()).toBe(0);
+    const id = linkPath.split("/").at(-1);
+    const saved = (await (await page.request.get(`${app.url}/api/v1/links/${id}`)).json()) as { title: string; hasPassword: boolean; expiresAt: string | null };
+    expect(saved.title).toBe("Spring shoes, now in blue");
+    expect(saved.hasPassword).toBe(true);
+    const expires = new Date(saved.expiresAt!);
+    expect(expires.getTime()).toBeGreaterThan(Date.now());
+    expect(saved).not.toHaveProperty("password");
+  });
+
   test("a viewer sees the link read-only: inputs disabled, no save, no delete", async () => {
     // The owner invites a viewer, who signs up from the invitation, confirms and joins.
     await page.goto(`${app.url}/settings/members`);
