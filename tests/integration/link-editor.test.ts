@@ -249,6 +249,16 @@ describe.each(backends())("saving from the editor on %s", (backend) => {
     expect((await getLink(member, other.id)).title).toBeNull();
   });
 
+  test("values that are not the editor's shape are refused before anything reads them", async () => {
+    const before = await linkCount();
+    const malformed = [{}, { ...campaignForm("odd"), utm: null }, { ...campaignForm("odd"), rules: [{ conditions: "DE" }] }, { ...campaignForm("odd"), redirectStatus: 303 }];
+    for (const values of malformed) {
+      const result = await saveLink(member, null, values as unknown as LinkFormValues);
+      expect(result).toMatchObject({ status: "error", fields: {} });
+    }
+    expect(await linkCount()).toBe(before);
+  });
+
   test("a workspace domain that is not its own is refused on the domain field", async () => {
     const result = await saveLink(member, null, { ...emptyForm("elsewhere.example"), url: "https://example.com/" });
     expect(result.status === "error" && result.fields.domain).toMatch(/not one of this workspace's domains/);

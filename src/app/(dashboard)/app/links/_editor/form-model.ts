@@ -75,6 +75,57 @@ export interface LinkFormValues {
   comments: string;
 }
 
+/**
+ * The shape of the values a browser posts to the save action. The action is an endpoint like any
+ * other: values that are not this shape are refused before anything reads them.
+ */
+const text = z.string().max(40_000);
+export const linkFormValuesSchema = z.object({
+  url: text,
+  domain: text,
+  key: text,
+  tags: z.array(text).max(100),
+  utm: z.object({ source: text, medium: text, campaign: text, term: text, content: text }),
+  forwardQuery: z.boolean(),
+  rules: z
+    .array(
+      z.object({
+        uid: text,
+        name: text,
+        url: text,
+        conditions: z
+          .array(
+            z.object({
+              uid: text,
+              type: z.enum(CONDITION_TYPES as [ConditionType, ...ConditionType[]]),
+              values: z.array(text).max(1000),
+              param: text,
+              matchValue: z.boolean(),
+              equals: text,
+              at: text,
+            }),
+          )
+          .max(100),
+      }),
+    )
+    .max(100),
+  variants: z.array(z.object({ uid: text, url: text, weight: text })).max(100),
+  variantsEndAt: text,
+  hasPassword: z.boolean(),
+  passwordMode: z.enum(["keep", "set", "remove"]),
+  password: text,
+  expiresAt: text,
+  expiredUrl: text,
+  maxClicks: text,
+  title: text,
+  description: text,
+  image: text,
+  botBehavior: z.enum(BOT_BEHAVIORS),
+  cloaked: z.boolean(),
+  redirectStatus: z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)]),
+  comments: text,
+}) satisfies z.ZodType<LinkFormValues>;
+
 let counter = 0;
 /** A key for React lists: unique within the page, meaningless outside it. */
 export function uid(): string {

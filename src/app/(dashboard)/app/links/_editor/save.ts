@@ -9,7 +9,7 @@ import { getDb } from "@/server/db/client";
 import { domain as domainTable } from "@/server/db/schema";
 import { checkAvailability, createLink, deleteLink, setArchived, updateLink, type Availability } from "@/server/links/service";
 import { listTags } from "@/server/links/tags";
-import { parseForCreate, parseForUpdate, type FieldErrors, type LinkFormValues } from "./form-model";
+import { linkFormValuesSchema, parseForCreate, parseForUpdate, type FieldErrors, type LinkFormValues } from "./form-model";
 
 export type SaveResult =
   | { status: "saved"; link: LinkView; message: string }
@@ -40,7 +40,11 @@ export function refusal(error: unknown): Extract<SaveResult, { status: "error" }
  * API's schema first (the same messages as in the browser), then createLink / updateLink, which
  * authorize and write in one transaction — a refused save changes nothing.
  */
-export async function saveLink(principal: Principal, id: string | null, values: LinkFormValues): Promise<SaveResult> {
+export async function saveLink(principal: Principal, id: string | null, posted: LinkFormValues): Promise<SaveResult> {
+  const shape = linkFormValuesSchema.safeParse(posted);
+  if (!shape.success) return { status: "error", message: "The form sent something this editor does not know; reload the page and try again.", fields: {} };
+  const values = shape.data;
+  if (id !== null && typeof id !== "string") return { status: "error", message: "No such link.", fields: {} };
   try {
     if (id === null) {
       const parsed = parseForCreate(values);
