@@ -53,7 +53,7 @@ export default async function EditLinkPage({ params, searchParams }: { params: P
         </dl>
       </section>
       <LinkEditor
-        key={`${link.id}-${link.version}`}
+        key={link.id}
         linkId={link.id}
         initial={formFromLink(link)}
         domains={domains.includes(link.domain) ? domains : [link.domain, ...domains]}
