@@ -15,7 +15,7 @@
 //
 // Targets 127.0.0.1 only; every phase is bounded in count and time.
 import { writeFileSync } from "node:fs";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
@@ -32,7 +32,7 @@ import { link, organization } from "@/server/db/schema";
 // @ts-expect-error -- plain ESM script without types
 import { ensureBuild } from "./build-if-stale.mjs";
 // @ts-expect-error -- plain ESM script without types
-import { admin, freePort, withDatabase } from "./lib/bench.mjs";
+import { admin, freePort, startChild, stopChild, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
@@ -73,24 +73,11 @@ interface Child {
 }
 
 function start(argv: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, argv, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", SIGNPOST_SECRET: SECRET, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  return { child, output: () => output };
+  return startChild(root, argv, { SIGNPOST_SECRET: SECRET, ...env });
 }
 
-async function stop(process_: Child | undefined): Promise<void> {
-  if (!process_ || process_.child.exitCode !== null || process_.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => process_.child.once("exit", resolve));
-  process_.child.kill("SIGTERM");
-  const timer = setTimeout(() => process_.child.kill("SIGKILL"), 30_000);
-  await exited;
-  clearTimeout(timer);
+function stop(process_: Child | undefined): Promise<void> {
+  return stopChild(process_);
 }
 
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 120_000, child?: Child): Promise<void> {

@@ -15,7 +15,7 @@
 // `npm run bench:analytics` measures those queries at scale.
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:timing [-- --requests 300 --json out.json]
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import http from "node:http";
@@ -28,7 +28,7 @@ import { signRequest } from "@/core/protocol";
 // @ts-expect-error -- plain ESM script without types
 import { ensureBuild } from "./build-if-stale.mjs";
 // @ts-expect-error -- plain ESM script without types
-import { admin, freePort, withDatabase } from "./lib/bench.mjs";
+import { admin, freePort, startChild, stopChild, withDatabase } from "./lib/bench.mjs";
 import { fmt, markdownTable, parseServerTiming, stageSummary } from "./lib/report.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -65,24 +65,11 @@ interface Child {
 }
 
 function start(argv: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, argv, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  return { child, output: () => output };
+  return startChild(root, argv, env);
 }
 
-async function stop(process_: Child): Promise<void> {
-  if (process_.child.exitCode !== null || process_.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => process_.child.once("exit", resolve));
-  process_.child.kill("SIGTERM");
-  const timer = setTimeout(() => process_.child.kill("SIGKILL"), 30_000);
-  await exited;
-  clearTimeout(timer);
+function stop(process_: Child): Promise<void> {
+  return stopChild(process_);
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, child: Child, timeoutMs = 120_000): Promise<void> {

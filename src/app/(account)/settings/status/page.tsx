@@ -75,19 +75,23 @@ export default async function StatusPage() {
   const last = history.samples.at(-1);
   const useLive = live && (history.samples.length < 2 || !last || !history.intervalMs || live.at - last.at >= history.intervalMs / 3);
   const samples: Sample[] = useLive ? [...history.samples, live] : history.samples;
+  // Totals (the routes table) always run to now: a count, unlike a rate, is not noisy over a
+  // short last interval, and leaving the reading out would drop the latest requests.
+  const upToNow: Sample[] = live && !useLive ? [...history.samples, live] : samples;
   const start = samples[0]?.at;
   const end = samples.at(-1)?.at;
   const range = { start, end };
   const intervalSeconds = history.intervalMs ? history.intervalMs / 1000 : null;
 
   // Routes ranked by requests over the whole history; the charts show the busiest few.
-  const requests = counterTotals(samples, `${HTTP}_count`, "route");
+  const requests = counterTotals(upToNow, `${HTTP}_count`, "route");
   const routes = [...requests].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   const top = new Set(routes.slice(0, TOP_ROUTES).map(([route]) => route));
   const onlyTop = (series: ChartSeries[]) => series.filter((s) => top.has(s.label));
   const routeNote = routes.length > TOP_ROUTES ? `The ${TOP_ROUTES} busiest of ${routes.length} routes; the table below has them all.` : undefined;
-  const spanSeconds = start !== undefined && end !== undefined ? (end - start) / 1000 : 0;
-  const p95ByRoute = histogramQuantileOverall(samples, HTTP, "route", 0.95);
+  const tableEnd = upToNow.at(-1)?.at;
+  const spanSeconds = start !== undefined && tableEnd !== undefined ? (tableEnd - start) / 1000 : 0;
+  const p95ByRoute = histogramQuantileOverall(upToNow, HTTP, "route", 0.95);
 
   const absent = (name: string) => (hasSeries(samples, name) ? "No traffic yet" : "No data yet: this metric is not reported");
   const jobStates = gaugeSeries(samples, "signpost_jobs", "state").filter((s) => s.label !== "completed");
