@@ -340,7 +340,8 @@ async function main() {
         "click worker",
         process.execPath,
         ["--conditions=react-server", "--import", "tsx", "src/worker/main.ts"],
-        { ...directEnv, APP_URL: originUrl, SIGNPOST_SECRET: SECRET },
+        // Its readiness is its "worker ready" info line: at info level whatever LOG_LEVEL the hosts get.
+        { ...directEnv, APP_URL: originUrl, SIGNPOST_SECRET: SECRET, LOG_LEVEL: "info" },
         root,
         async (output) => output().includes('"msg":"worker ready"'),
       );
