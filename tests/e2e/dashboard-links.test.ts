@@ -125,7 +125,7 @@ describe.skipIf(!haveChromium)(`links dashboard in chromium on ${backend}`, () =
     await expect.poll(() => rowKeys(page)).toHaveLength(3);
 
     // Sort by clicks from the column header: most first, then fewest first.
-    await page.getByRole("link", { name: "Clicks" }).click();
+    await page.getByRole("link", { name: "Clicks", exact: true }).click();
     await page.waitForURL(/sort=clicks/);
     await expect.poll(() => rowKeys(page)).toEqual([`${host}/spring-sale`, `${host}/autumn-news`, `${host}/winter`]);
     expect(await page.locator("th[aria-sort]").textContent()).toContain("Clicks");

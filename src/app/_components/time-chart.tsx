@@ -61,11 +61,11 @@ function niceStep(range: number, ticks: number): number {
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-const TIME_STEPS = [5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR];
+const TIME_STEPS = [5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR, 2 * 24 * HOUR, 7 * 24 * HOUR, 14 * 24 * HOUR, 28 * 24 * HOUR];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 function timeTicks(start: number, end: number): { ticks: number[]; seconds: boolean } {
-  const step = TIME_STEPS.find((s) => (end - start) / s <= 4) ?? 24 * HOUR;
+  const step = TIME_STEPS.find((s) => (end - start) / s <= 4) ?? TIME_STEPS.at(-1)!;
   const ticks: number[] = [];
   for (let at = Math.ceil(start / step) * step; at <= end; at += step) ticks.push(at);
   return { ticks, seconds: step < MINUTE };

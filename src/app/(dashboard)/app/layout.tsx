@@ -34,6 +34,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <NavLinks
               items={[
                 { href: "/app", label: "Links", match: "/app" },
+                { href: "/app/analytics", label: "Analytics", match: "/app/analytics" },
                 { href: "/settings/account", label: "Settings", match: "/settings" },
               ]}
             />

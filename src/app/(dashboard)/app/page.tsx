@@ -254,7 +254,9 @@ function LinksTable({ links, state, selectable }: { links: LinkView[]; state: Li
                 )}
               </td>
               <td className="col-clicks" data-label="Clicks">
-                {NUMBER.format(l.clicks)}
+                <Link href={`/app/analytics?link=${encodeURIComponent(l.id)}`} aria-label={`${NUMBER.format(l.clicks)} clicks on ${shortText(l.shortLink)}: see analytics`}>
+                  {NUMBER.format(l.clicks)}
+                </Link>
               </td>
               <td className="col-created" data-label="Created">
                 <time dateTime={l.createdAt}>{DATE.format(new Date(l.createdAt))}</time>

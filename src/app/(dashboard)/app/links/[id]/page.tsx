@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { ApiError } from "@/server/api/errors";
@@ -44,7 +45,11 @@ export default async function EditLinkPage({ params, searchParams }: { params: P
         <dl className="le-stats">
           <div>
             <dt>Clicks</dt>
-            <dd data-testid="click-count">{clicks}</dd>
+            <dd data-testid="click-count">
+              <Link href={`/app/analytics?link=${encodeURIComponent(link.id)}`} aria-label={`${clicks} clicks: see analytics`}>
+                {clicks}
+              </Link>
+            </dd>
           </div>
           <div>
             <dt>Status</dt>
