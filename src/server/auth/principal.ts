@@ -55,14 +55,12 @@ async function fromSession(request: Request): Promise<Principal | null> {
     .where(and(eq(member.userId, session.user.id), eq(member.organizationId, workspaceId)))
     .limit(1);
   if (!row || !isRole(row.role)) throw new ApiError("forbidden", "You are not a member of this workspace");
-  return {
-    kind: "session",
-    workspaceId,
-    userId: session.user.id,
-    role: row.role,
-    scopes: new Set(ROLE_SCOPES[row.role]),
-    apiKeyId: null,
-  };
+  return memberPrincipal(session.user.id, workspaceId, row.role);
+}
+
+/** A signed-in member of `workspaceId` with `role`: exactly that role's scopes. */
+export function memberPrincipal(userId: string, workspaceId: string, role: Role): Principal {
+  return { kind: "session", workspaceId, userId, role, scopes: new Set(ROLE_SCOPES[role]), apiKeyId: null };
 }
 
 /** Resolves the request's principal: a bearer API key first, else a session cookie. */

@@ -1,10 +1,9 @@
 import "server-only";
 import { eq } from "drizzle-orm";
 import { listLinksQuerySchema, type ListLinksQuery } from "@/core/link";
-import { ROLE_SCOPES } from "@/core/scopes";
 import { serverConfig } from "@/config/env";
 import { ApiError } from "@/server/api/errors";
-import type { Principal } from "@/server/auth/principal";
+import { memberPrincipal, type Principal } from "@/server/auth/principal";
 import type { CurrentSession, Membership } from "@/server/auth/session";
 import { getDb } from "@/server/db/client";
 import { domain as domainTable } from "@/server/db/schema";
@@ -18,14 +17,7 @@ import { deleteLinks, updateLinks } from "./service";
 
 /** The principal of a session in its active workspace: its role's scopes, nothing more. */
 export function sessionPrincipal(session: CurrentSession & { workspace: Membership }): Principal {
-  return {
-    kind: "session",
-    workspaceId: session.workspace.id,
-    userId: session.user.id,
-    role: session.workspace.role,
-    scopes: new Set(ROLE_SCOPES[session.workspace.role]),
-    apiKeyId: null,
-  };
+  return memberPrincipal(session.user.id, session.workspace.id, session.workspace.role);
 }
 
 export const PAGE_SIZE = 25;

@@ -8,7 +8,8 @@ import { pageSession } from "../../../../(account)/settings/_session";
 import { formFromLink } from "../_editor/form-model";
 import { LinkEditor } from "../_editor/link-editor";
 import { CopyShortLink, LinkActions, QrPanel } from "../_editor/link-extras";
-import { editorOptions, sessionPrincipal } from "../_editor/save";
+import { sessionPrincipal } from "@/server/links/dashboard";
+import { editorOptions } from "../_editor/save";
 import "../_editor/editor.css";
 
 export const dynamic = "force-dynamic";
@@ -19,7 +20,7 @@ export default async function EditLinkPage({ params, searchParams }: { params: P
   const { created } = await searchParams;
   const { session } = await pageSession(`/app/links/${encodeURIComponent(id)}`);
   if (!session.workspace) notFound();
-  const principal = await sessionPrincipal();
+  const principal = sessionPrincipal({ ...session, workspace: session.workspace });
   const link = await getLink(principal, id).catch((error: unknown) => {
     if (error instanceof ApiError && error.code === "not_found") notFound();
     throw error;

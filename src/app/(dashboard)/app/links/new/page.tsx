@@ -3,7 +3,8 @@ import { can } from "@/server/auth/permissions";
 import { pageSession } from "../../../../(account)/settings/_session";
 import { emptyForm } from "../_editor/form-model";
 import { LinkEditor } from "../_editor/link-editor";
-import { editorOptions, sessionPrincipal } from "../_editor/save";
+import { sessionPrincipal } from "@/server/links/dashboard";
+import { editorOptions } from "../_editor/save";
 import "../_editor/editor.css";
 
 export const dynamic = "force-dynamic";
@@ -19,7 +20,7 @@ export default async function NewLinkPage() {
       </div>
     );
   }
-  const principal = await sessionPrincipal();
+  const principal = sessionPrincipal({ ...session, workspace: session.workspace });
   const { domains, tags } = await editorOptions(principal);
   const readOnly = !can(session.workspace.role, "links:write");
   return (
