@@ -1,4 +1,5 @@
 import { isSpanContextValid, trace } from "@opentelemetry/api";
+import { traceparentFrom } from "./origin-client";
 
 /**
  * A tiny structured logger for the edge hosts: one JSON object per line, the same shape the Node
@@ -65,7 +66,6 @@ export const silentLogger: EdgeLogger = createEdgeLogger({ level: "silent" });
 export function traceIdFor(traceparent: string | null | undefined): string | null {
   const context = trace.getActiveSpan()?.spanContext();
   if (context && isSpanContextValid(context)) return context.traceId;
-  const match = traceparent ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(traceparent.trim()) : null;
-  if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return null;
-  return match[1]!;
+  // "00-<trace id>-<span id>-<flags>": the trace id of a well-formed header (origin-client's check).
+  return traceparentFrom(traceparent?.trim())?.slice(3, 35) ?? null;
 }

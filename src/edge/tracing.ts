@@ -80,8 +80,3 @@ export function inLinkedRootSpan<T>(name: string, links: Link[], work: (span: Sp
   return inSpan(name, work, { parent: ROOT_CONTEXT, links, attributes });
 }
 
-/** The active trace's id (32 hex digits) for log lines, or null when no sampled span is active. */
-export function currentTraceId(): string | null {
-  const spanContext = trace.getActiveSpan()?.spanContext();
-  return spanContext && trace.isSpanContextValid(spanContext) && spanContext.traceFlags & 1 ? spanContext.traceId : null;
-}
