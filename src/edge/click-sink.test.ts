@@ -21,13 +21,19 @@ interface Received {
 
 /** What the origin does with the n-th request: a status to answer with, a network failure, or a gate to wait on. */
 type Step = number | "network-error" | Promise<number>;
+/**
+ * Picks a step by what the request carries, for batches that go out concurrently: their arrival
+ * order is not deterministic (each one is signed and verified asynchronously), so a gate meant for
+ * one batch must not be handed out by position.
+ */
+type StepFor = (batch: ClickEvent[]) => Step | undefined;
 
 /**
  * Stands in for the Node origin's ingest endpoint (a separate process): checks the signature (401),
  * validates the batch (400) and answers 202 like `POST /api/internal/v1/clicks`. `script` overrides
  * the answer of the first requests, in order.
  */
-function fakeOrigin(script: Step[] = []) {
+function fakeOrigin(script: Step[] | StepFor = []) {
   const received: Received[] = [];
   const fetchImpl: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -35,7 +41,7 @@ function fakeOrigin(script: Step[] = []) {
     const url = new URL(request.url);
     const verified = await verifyRequest(SECRET, request.method, url.pathname + url.search, request.headers, body);
     received.push({ at: Date.now(), method: request.method, url, headers: request.headers, body, verified });
-    const step = script[received.length - 1];
+    const step = typeof script === "function" ? script((JSON.parse(body) as { clicks: ClickEvent[] }).clicks) : script[received.length - 1];
     if (step === "network-error") throw new TypeError("fetch failed");
     if (step !== undefined) {
       const status = await step;
@@ -144,7 +150,8 @@ describe("batching", () => {
   test("each record() resolves only after its own batch was posted and answered", async () => {
     const gateA = deferred<number>();
     const gateB = deferred<number>();
-    const origin = fakeOrigin([gateA.promise, gateB.promise]);
+    // Each batch waits on its own gate, whichever of the two concurrent POSTs arrives first.
+    const origin = fakeOrigin((batch) => (batch[0]!.linkId === "lnk_1" ? gateA.promise : gateB.promise));
     const sink = createBatchingClickSink(origin.client(), { maxBatch: 2, maxDelayMs: 5_000 });
     const batchA = [sink.record(click(1)), sink.record(click(2))].map(track);
     const batchB = [sink.record(click(3)), sink.record(click(4))].map(track);
