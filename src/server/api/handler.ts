@@ -7,7 +7,9 @@ import { traceIdFor } from "@/edge/log";
 import { logger } from "@/server/observability/logger";
 import { observeRequest, routeTemplate } from "@/server/observability/metrics";
 import { RequestTiming, runWithTiming } from "@/server/observability/request-timing";
+import { serverConfig } from "@/config/env";
 import { ApiError, errorResponse, type ErrorCode } from "./errors";
+import { assertSameOriginWrite } from "./same-origin";
 
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
 
@@ -96,6 +98,7 @@ export function withPrincipal(
 ) {
   return handle(async (request, ctx) => {
     const principal = await resolvePrincipal(request);
+    if (principal.kind === "session") assertSameOriginWrite(request, serverConfig().appUrl);
     authorize(principal, scope);
     return fn(request, { ...ctx, principal });
   });
