@@ -6,12 +6,13 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { PATCH as patchRoute } from "@/app/api/v1/links/[id]/route";
 import { POST as bulkCreateRoute } from "@/app/api/v1/links/bulk/route";
 import { POST as createRoute } from "@/app/api/v1/links/route";
+import { POST as createWebhookRoute } from "@/app/api/v1/webhooks/route";
 import type { LinkView } from "@/core/link";
-import { link } from "@/server/db/schema";
+import { link, webhookDelivery } from "@/server/db/schema";
 import { fillLinkMetadata, LINK_METADATA_QUEUE, sweepPendingMetadata } from "@/server/jobs/link-metadata";
 import { startBackgroundJobs, type BackgroundJobs } from "@/server/jobs/runner";
 import { backends, type TestDatabase } from "../support/databases";
@@ -27,7 +28,12 @@ const PAGES: Record<string, { type: string; body: string }> = {
   },
   "/second": { type: "text/html", body: `<head><title>The second page</title><meta property="og:image" content="https://cdn.example/second.png"></head>` },
   "/pdf": { type: "application/pdf", body: "%PDF-1.7" },
+  "/title-only": { type: "text/html", body: `<head><title>Only a title</title></head>` },
 };
+
+// The webhook endpoint of the event test is on loopback, which only the allow-list admits.
+beforeAll(() => void vi.stubEnv("OUTBOUND_ALLOWLIST", "127.0.0.1"));
+afterAll(() => void vi.unstubAllEnvs());
 
 describe.each(backends())("link metadata on %s", (backend) => {
   let testDb: TestDatabase;
@@ -118,6 +124,32 @@ describe.each(backends())("link metadata on %s", (backend) => {
     expect(await rowOf(created.id)).toMatchObject({ title: null, metadataStatus: "pending" });
     expect(await fillLinkMetadata(db(), created.id, ALLOW_LOOPBACK)).toBe("filled");
     expect((await rowOf(created.id)).title).toBe("Spring launch & more");
+  });
+
+  test("a fill is a change like any other: one link.updated webhook event with the filled fields; a fetch that fills nothing sends none", async () => {
+    const hook = await expectJson<{ id: string }>(
+      await createWebhookRoute(apiRequest("/api/v1/webhooks", { key: owner.key, body: { url: `${origin}/hook`, events: ["link.updated"] } })),
+      201,
+    );
+    const events = async (linkId: string) =>
+      (await db().select().from(webhookDelivery).where(eq(webhookDelivery.endpointId, hook.id)))
+        .map((row) => ({ type: row.eventType, link: (row.payload as { data: { link: LinkView } }).data.link }))
+        .filter((event) => event.link.id === linkId);
+
+    const created = await create({ url: `${origin}/article` });
+    expect(await events(created.id)).toEqual([]);
+    expect(await fillLinkMetadata(db(), created.id, ALLOW_LOOPBACK)).toBe("filled");
+    const [event, ...more] = await events(created.id);
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({ type: "link.updated", link: { id: created.id, title: "Spring launch & more", image: `${origin}/cards/spring.png` } });
+
+    // Typed title, no image; the page has a title only: nothing to fill, no version bump, no event.
+    const typed = await create({ url: `${origin}/title-only`, title: "Typed" });
+    const before = await rowOf(typed.id);
+    expect(before.metadataStatus).toBe("pending");
+    expect(await fillLinkMetadata(db(), typed.id, ALLOW_LOOPBACK)).toBe("filled");
+    expect(await rowOf(typed.id)).toMatchObject({ title: "Typed", image: null, version: before.version, metadataStatus: "filled" });
+    expect(await events(typed.id)).toEqual([]);
   });
 
   test("through the real queue: creating links wakes the worker, and the sweep catches links whose wake-up was lost", async () => {

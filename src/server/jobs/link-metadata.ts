@@ -6,6 +6,8 @@ import type { Db } from "@/server/db/client";
 import { link } from "@/server/db/schema";
 import { publishLinkChanges } from "@/server/events/link-changes";
 import { fetchPageMetadata, type PageMetadata } from "@/server/links/metadata";
+import { presentLinks } from "@/server/links/present";
+import { linkEvents, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
 import { OutboundError, type OutboundPolicy } from "@/server/net/outbound";
 
 /**
@@ -48,24 +50,35 @@ export async function fillLinkMetadata(db: Db, linkId: string, policy: OutboundP
     return updated.length > 0 ? "failed" : "skipped";
   }
 
-  // Only empty fields are filled; the version moves (edge caches hold the preview fields) only
+  // Only empty fields are filled; the version moves (edge caches hold the preview fields) and a
+  // `link.updated` webhook event is written (in the same transaction, like every link change) only
   // when one actually was.
-  const fills = sql`(${link.title} is null and ${page.title}::text is not null) or (${link.description} is null and ${page.description}::text is not null) or (${link.image} is null and ${page.image}::text is not null)`;
-  const [updated] = await db
-    .update(link)
-    .set({
-      title: sql`coalesce(${link.title}, ${page.title}::text)`,
-      description: sql`coalesce(${link.description}, ${page.description}::text)`,
-      image: sql`coalesce(${link.image}, ${page.image}::text)`,
-      version: sql`${link.version} + case when ${fills} then 1 else 0 end`,
-      metadataStatus: "filled",
-      metadataError: null,
-      metadataCheckedAt: new Date(),
-    })
-    .where(stillPending)
-    .returning({ domain: link.domain, key: link.key });
-  if (!updated) return "skipped";
-  await publishLinkChanges([updated]);
+  const result = await db.transaction(async (tx) => {
+    const [current] = await tx.select().from(link).where(stillPending).for("update");
+    if (!current) return null;
+    const title = current.title ?? page.title;
+    const description = current.description ?? page.description;
+    const image = current.image ?? page.image;
+    const filled = title !== current.title || description !== current.description || image !== current.image;
+    const [updated] = await tx
+      .update(link)
+      .set({
+        title,
+        description,
+        image,
+        version: filled ? current.version + 1 : current.version,
+        metadataStatus: "filled",
+        metadataError: null,
+        metadataCheckedAt: new Date(),
+      })
+      .where(eq(link.id, linkId))
+      .returning();
+    const deliveries = filled ? await recordWebhookEvents(tx, linkEvents("link.updated", await presentLinks(tx, [updated!]), updated!.workspaceId)) : [];
+    return { ref: { domain: updated!.domain, key: updated!.key }, deliveries };
+  });
+  if (!result) return "skipped";
+  await publishLinkChanges([result.ref]);
+  await wakeDeliveries(result.deliveries);
   return "filled";
 }
 
