@@ -49,7 +49,8 @@ export function RangeFields(props: {
     setEnd(nextEnd);
     setRange("custom");
   };
-  const selected: DateRange | undefined = pickerDay(start) ? { from: pickerDay(start), to: pickerDay(end) } : undefined;
+  // A preset's span is not offered as the selection: the first click starts a new range.
+  const selected: DateRange | undefined = range === "custom" && pickerDay(start) ? { from: pickerDay(start), to: pickerDay(end) } : undefined;
   const summary = range === "custom" && dayNumber(start) !== null && dayNumber(end) !== null ? `${short(start)} – ${short(end)}` : "Pick dates";
   const error = (field: "start" | "end" | "tz") =>
     props.errors[field] ? (

@@ -227,6 +227,8 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
       <Form action="/app/analytics" className="filters an-filters" aria-label="Analytics range">
         {linkId ? <input type="hidden" name="link" value={linkId} /> : null}
         <RangeFields
+          // A new URL state (after Apply, or the move to the browser's zone) starts the fields afresh.
+          key={`${rangeKey} ${pageRange.startDay} ${pageRange.endDay} ${zoneParam}`}
           range={rangeKey}
           startDay={pageRange.startDay}
           endDay={pageRange.endDay}
