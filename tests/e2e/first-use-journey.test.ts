@@ -122,22 +122,21 @@ describe.skipIf(!haveChromium)("first use in chromium", () => {
     // A visitor in Germany follows the short link and lands on the rule's destination.
     const visitor = await browser.newContext({ userAgent: BROWSER_UA, extraHTTPHeaders: { "x-vercel-ip-country": "DE", "x-real-ip": "203.0.113.9" } });
     const visit = await visitor.newPage();
-    const landed: string[] = [];
-    // The destination is not on this machine: note where the browser was sent and answer locally.
-    await visit.route("https://example.de/**", (route) => {
-      if (route.request().isNavigationRequest()) landed.push(route.request().url());
-      return route.fulfill({ status: 200, contentType: "text/html", body: "<h1>Reisen</h1>" });
-    });
-    await visit.route("https://example.com/**", (route) => {
-      if (route.request().isNavigationRequest()) landed.push(route.request().url());
-      return route.fulfill({ status: 200, contentType: "text/html", body: "<h1>Tours</h1>" });
+    // The destinations are third-party sites this machine cannot reach, and Chromium resolves a
+    // redirect's host before any interception: the short link's request goes to the app for real
+    // (with the visitor's headers) and the browser is shown a stand-in for where it was sent.
+    const answers: { status: number; location: string | undefined }[] = [];
+    await visit.route(shortLink!, async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      answers.push({ status: response.status(), location: response.headers().location });
+      await route.fulfill({ status: 200, contentType: "text/html", body: "<h1>Reisen</h1>" });
     });
     await visit.goto(shortLink!);
-    expect(landed).toEqual(["https://example.de/reisen"]);
+    expect(answers).toEqual([{ status: 302, location: "https://example.de/reisen" }]);
     await visitor.close();
 
     // The click reaches the analytics page: one click, from DE, through the rule.
-    await page.getByTestId("click-count").click();
+    await page.getByTestId("click-count").getByRole("link").click();
     await page.waitForURL(new RegExp(`/app/analytics\\?link=${linkId}`));
     // No zone in the URL: the page moves itself to the browser's.
     await page.waitForURL(/tz=Europe%2FBerlin/);
@@ -169,11 +168,11 @@ describe.skipIf(!haveChromium)("first use in chromium", () => {
 
     // The plain date fields: an end before the start is refused next to the field, nothing shown.
     const daysAgo = (n: number) => new Date(Date.parse(today) - n * 86_400_000).toISOString().slice(0, 10);
-    await page.getByLabel("First day").fill(daysAgo(5));
-    await page.getByLabel("Last day").fill(daysAgo(10));
+    await page.getByRole("textbox", { name: /^First day/ }).fill(daysAgo(5));
+    await page.getByRole("textbox", { name: /^Last day/ }).fill(daysAgo(10));
     await page.getByRole("button", { name: "Apply" }).click();
     await page.waitForURL(new RegExp(`start=${daysAgo(5)}&end=${daysAgo(10)}`));
-    const lastDay = page.getByLabel("Last day");
+    const lastDay = page.getByRole("textbox", { name: /^Last day/ });
     expect(await lastDay.getAttribute("aria-invalid")).toBe("true");
     expect(await page.locator("#an-end-error").textContent()).toBe("The last day is before the first day.");
     expect(await page.locator(".an-totals").count()).toBe(0);
