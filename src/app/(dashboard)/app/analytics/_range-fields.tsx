@@ -1,12 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { DayPicker, type DateRange } from "react-day-picker";
 import { PRESET_RANGES, type RangeKey } from "@/core/analytics-range";
 import { dayNumber } from "@/core/zoned-time";
 import { CalendarPopover } from "../_components/calendar-popover";
 
+const noSubscription = () => () => {};
 const pad = (n: number) => String(n).padStart(2, "0");
 const pickerDay = (date: string) => (dayNumber(date) === null ? undefined : new Date(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))));
 const dayOf = (day: Date) => `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
@@ -34,6 +35,8 @@ export function RangeFields(props: {
   const [end, setEnd] = useState(props.endDay);
   const [open, setOpen] = useState(false);
   const fields = useRef<HTMLDivElement>(null);
+  // The calendar needs JavaScript: until it runs, its button keeps its place but is not shown.
+  const ready = useSyncExternalStore(noSubscription, () => true, () => false);
 
   useEffect(() => {
     if (props.zoneGiven) return;
@@ -74,6 +77,37 @@ export function RangeFields(props: {
       </label>
       <fieldset className="an-days" aria-describedby="an-days-hint">
         <legend>Custom dates</legend>
+        <div className="an-cal-row" data-ready={ready || undefined}>
+          <CalendarPopover id="an-calendar" open={open} onOpenChange={setOpen} summary={summary} aria-label={`Pick the first and last day: ${summary}`}>
+            <DayPicker
+              mode="range"
+              numberOfMonths={1}
+              selected={selected}
+              defaultMonth={pickerDay(end) ?? pickerDay(props.today)}
+              disabled={{ after: pickerDay(props.today)! }}
+              onSelect={(next) => {
+                if (!next?.from) return;
+                custom(dayOf(next.from), dayOf(next.to ?? next.from));
+              }}
+            />
+            <div className="an-popover-actions">
+              <button
+                type="button"
+                className="an-apply"
+                onClick={() => {
+                  setOpen(false);
+                  // The inputs hold the picked days once React has rendered them.
+                  setTimeout(() => fields.current?.closest("form")?.requestSubmit());
+                }}
+              >
+                Show these days
+              </button>
+            </div>
+          </CalendarPopover>
+          <span id="an-days-hint" className="an-hint">
+            Used when Range is “Custom dates”; both days count in full.
+          </span>
+        </div>
         <label>
           <span>First day</span>
           <input
@@ -100,35 +134,6 @@ export function RangeFields(props: {
           />
           {error("end")}
         </label>
-        <CalendarPopover id="an-calendar" open={open} onOpenChange={setOpen} summary={summary} aria-label={`Pick the first and last day: ${summary}`}>
-          <DayPicker
-            mode="range"
-            numberOfMonths={1}
-            selected={selected}
-            defaultMonth={pickerDay(end) ?? pickerDay(props.today)}
-            disabled={{ after: pickerDay(props.today)! }}
-            onSelect={(next) => {
-              if (!next?.from) return;
-              custom(dayOf(next.from), dayOf(next.to ?? next.from));
-            }}
-          />
-          <div className="an-popover-actions">
-            <button
-              type="button"
-              className="an-apply"
-              onClick={() => {
-                setOpen(false);
-                // The inputs hold the picked days once React has rendered them.
-                setTimeout(() => fields.current?.closest("form")?.requestSubmit());
-              }}
-            >
-              Show these days
-            </button>
-          </div>
-        </CalendarPopover>
-        <span id="an-days-hint" className="an-hint">
-          Used when Range is “Custom dates”; both days count in full.
-        </span>
       </fieldset>
       <label>
         <span>Time zone</span>
