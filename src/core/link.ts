@@ -222,6 +222,7 @@ export const LINK_SORTS = ["createdAt", "updatedAt", "clicks", "key"] as const;
 export const listLinksQuerySchema = z
   .object({
     cursor: z.string().max(500).optional(),
+    before: z.string().max(500).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(50),
     tag: tagNameSchema.optional(),
     domain: domainSchema.optional(),
@@ -233,7 +234,7 @@ export const listLinksQuerySchema = z
   .strict();
 export type ListLinksQuery = z.infer<typeof listLinksQuerySchema>;
 
-export const linkListSchema = z.object({ data: z.array(linkSchema), nextCursor: z.string().nullable() });
+export const linkListSchema = z.object({ data: z.array(linkSchema), nextCursor: z.string().nullable(), prevCursor: z.string().nullable() });
 
 export const MAX_BULK = 1_000;
 export const bulkCreateSchema = z.object({ links: z.array(createLinkSchema).min(1) }).strict();

@@ -40,6 +40,16 @@ describe("the list's URL state", () => {
     expect(parseListState({ q: ["first", "second"] }).q).toBe("first");
     expect(listHref(DEFAULT_STATE)).toBe("/app");
     expect(listHref(state, { cursor: "abc", order: "desc" })).toBe("/app?q=spring&tag=promo&archived=all&sort=clicks&cursor=abc");
+    // The previous page travels as `before`; naming one page cursor drops the other.
+    const back = parseListState({ before: "xyz", sort: "clicks" });
+    expect(back).toMatchObject({ before: "xyz", cursor: "" });
+    expect(listQuery(back)).toMatchObject({ before: "xyz" });
+    expect(listQuery(back)).not.toHaveProperty("cursor");
+    expect(listHref(back)).toBe("/app?sort=clicks&before=xyz");
+    expect(listHref(back, { cursor: "abc" })).toBe("/app?sort=clicks&cursor=abc");
+    expect(listHref({ ...back, cursor: "abc", before: "" }, { before: "xyz" })).toBe("/app?sort=clicks&before=xyz");
+    expect(listHref(back, { cursor: "" })).toBe("/app?sort=clicks");
+    expect(parseListState({ cursor: "abc", before: "xyz" })).toMatchObject({ cursor: "abc", before: "" });
     expect(listQuery(state)).toEqual({ limit: 25, archived: "all", sort: "clicks", order: "asc", q: "spring", tag: "promo" });
     expect(isFiltered(DEFAULT_STATE)).toBe(false);
     expect(isFiltered({ ...DEFAULT_STATE, sort: "clicks", cursor: "x" })).toBe(false);

@@ -25,7 +25,7 @@ import {
   type ExtraWorkspace,
 } from "../support/integration-helpers";
 
-type Page = { data: LinkView[]; nextCursor: string | null };
+type Page = { data: LinkView[]; nextCursor: string | null; prevCursor: string | null };
 type Row = typeof link.$inferSelect;
 
 const SORTS = ["createdAt", "updatedAt", "clicks", "key"] as const;
@@ -242,6 +242,54 @@ describe.each(backends())("links list on %s", (backend) => {
       });
     });
 
+    describe.each(SORTS)("backwards (before) with sort=%s", (sort) => {
+      test.each(["asc", "desc"] as const)("order=%s: prevCursor from the last page walks back through the same pages to the first", async (order) => {
+        const forward: Page[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Page = await expectJson<Page>(await list(`?sort=${sort}&order=${order}&limit=2${cursor ? `&cursor=${cursor}` : ""}`, w.apiKey), 200);
+          forward.push(page);
+          cursor = page.nextCursor;
+        } while (cursor && forward.length < 10);
+        expect(forward).toHaveLength(4);
+        expect(forward[0]!.prevCursor).toBeNull();
+        for (const page of forward.slice(1)) expect(page.prevCursor).toBeTruthy();
+
+        const backward: string[][] = [forward.at(-1)!.data.map((l) => l.id)];
+        let before = forward.at(-1)!.prevCursor;
+        while (before && backward.length < 10) {
+          const page: Page = await expectJson<Page>(await list(`?sort=${sort}&order=${order}&limit=2&before=${before}`, w.apiKey), 200);
+          // Each previous page offers the way forward again, to the page it came from.
+          expect(page.nextCursor).toBeTruthy();
+          backward.unshift(page.data.map((l) => l.id));
+          before = page.prevCursor;
+        }
+        expect(backward).toEqual(forward.map((page) => page.data.map((l) => l.id)));
+        expect(backward.flat()).toEqual(expectedOrder(visible(), sort, order));
+      });
+    });
+
+    test("before and cursor together → 400 on 'before'; a foreign or broken before → 400 on 'before'", async () => {
+      const page = await expectJson<Page>(await list("?limit=2", w.apiKey), 200);
+      await expectApiError(await list(`?limit=2&cursor=${page.nextCursor}&before=${page.nextCursor}`, w.apiKey), 400, "bad_request", "before");
+      await expectApiError(await list(`?sort=key&before=${page.nextCursor}`, w.apiKey), 400, "bad_request", "before");
+      await expectApiError(await list(`?before=${cursorOf(["createdAt", "desc", "yesterday", "lnk_x"])}`, w.apiKey), 400, "bad_request", "before");
+    });
+
+    test("a previous page whose rows were since archived away comes back short but correct, without a phantom prevCursor", async () => {
+      const second = await expectJson<Page>(await list(`?sort=key&order=asc&limit=2&cursor=${(await expectJson<Page>(await list("?sort=key&order=asc&limit=2", w.apiKey), 200)).nextCursor}`, w.apiKey), 200);
+      const firstPage = expectedOrder(visible(), "key", "asc").slice(0, 2);
+      await db().update(link).set({ archived: true }).where(eq(link.id, firstPage[0]!));
+      try {
+        const back = await expectJson<Page>(await list(`?sort=key&order=asc&limit=2&before=${second.prevCursor}`, w.apiKey), 200);
+        expect(back.data.map((l) => l.id)).toEqual([firstPage[1]]);
+        expect(back.prevCursor).toBeNull();
+        expect(back.nextCursor).toBeTruthy();
+      } finally {
+        await db().update(link).set({ archived: false }).where(eq(link.id, firstPage[0]!));
+      }
+    });
+
     test("the defaults are sort=createdAt, order=desc, limit=50", async () => {
       const page = await expectJson<Page>(await list("", w.apiKey), 200);
       expect(page.data.map((l) => l.id)).toEqual(expectedOrder(visible(), "createdAt", "desc"));
@@ -349,8 +397,8 @@ describe.each(backends())("links list on %s", (backend) => {
     });
 
     test("limit=1 and limit=100 are accepted", async () => {
-      expect(await expectJson(await list("?limit=1", key), 200)).toEqual({ data: [], nextCursor: null });
-      expect(await expectJson(await list("?limit=100", key), 200)).toEqual({ data: [], nextCursor: null });
+      expect(await expectJson(await list("?limit=1", key), 200)).toEqual({ data: [], nextCursor: null, prevCursor: null });
+      expect(await expectJson(await list("?limit=100", key), 200)).toEqual({ data: [], nextCursor: null, prevCursor: null });
     });
   });
 

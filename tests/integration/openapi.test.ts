@@ -216,7 +216,7 @@ describe("OpenAPI document", () => {
     const doc = document();
     const params = (path: string, method: string) => Object.fromEntries((op(doc, path, method).parameters as Json[]).map((p) => [`${p.in}:${p.name}`, p])) as Json;
     const list = params("/links", "get");
-    expect(Object.keys(list).sort()).toEqual(["archived", "cursor", "domain", "limit", "order", "q", "sort", "tag"].map((n) => `query:${n}`));
+    expect(Object.keys(list).sort()).toEqual(["archived", "before", "cursor", "domain", "limit", "order", "q", "sort", "tag"].map((n) => `query:${n}`));
     expect(list["query:limit"].schema).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 50 });
     expect(list["query:sort"].schema.enum).toEqual(["createdAt", "updatedAt", "clicks", "key"]);
     const availability = params("/links/availability", "get");

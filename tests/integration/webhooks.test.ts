@@ -282,6 +282,8 @@ describe.each(backends())("webhooks on %s", (backend) => {
     while (mail.subject.startsWith("Confirm your email")) mail = await smtp.next("ada@example.com");
     expect(mail.subject).toBe("A webhook of Acme was switched off");
     expect(mail.text).toContain(target.url);
+    // The email leads to the endpoint's settings page (its reason, Switch on, the log to replay from).
+    expect(mail.text).toContain(`/settings/webhooks/${hook.id}`);
     // While off, new events are not recorded for it.
     const before = (await db().select().from(webhookDelivery).where(eq(webhookDelivery.endpointId, hook.id))).length;
     await createLink({ url: "https://example.com/while-off" });

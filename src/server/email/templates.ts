@@ -108,9 +108,9 @@ export function webhookDisabledEmail(input: { workspace: string; url: string; fa
     paragraphs: [
       `Signpost stopped sending events to ${input.url} after ${input.failures} deliveries in a row failed, each after all its retries.`,
       `The last attempt: ${input.lastError}.`,
-      "Events that happen while it is off are not queued for it. Once the endpoint works again, switch it back on (PATCH /api/v1/webhooks/{id} with enabled: true); failed deliveries can be replayed from its delivery log.",
+      "Events that happen while it is off are not queued for it. Once the endpoint works again, switch it back on on its settings page (or PATCH /api/v1/webhooks/{id} with enabled: true); failed deliveries can be replayed from its delivery log there.",
     ],
-    action: { label: "Open the API reference", url: input.settingsUrl },
+    action: { label: "Open the webhook's settings", url: input.settingsUrl },
     footer: [`You get this email as an owner of the ${input.workspace} workspace.`],
   });
 }

@@ -30,10 +30,13 @@ export interface ListState {
   archived: "active" | "archived" | "all";
   sort: ListLinksQuery["sort"];
   order: ListLinksQuery["order"];
+  /** The next page's cursor (rows after it) … */
   cursor: string;
+  /** … or the previous page's (rows before it); at most one of the two is set. */
+  before: string;
 }
 
-export const DEFAULT_STATE: ListState = { q: "", tag: "", domain: "", archived: "active", sort: "createdAt", order: "desc", cursor: "" };
+export const DEFAULT_STATE: ListState = { q: "", tag: "", domain: "", archived: "active", sort: "createdAt", order: "desc", cursor: "", before: "" };
 
 const ARCHIVED_PARAM = { active: "false", archived: "true", all: "all" } as const;
 const SORT_PARAM = { created: "createdAt", updated: "updatedAt", clicks: "clicks", key: "key" } as const;
@@ -48,7 +51,7 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 export function parseListState(params: Params): ListState {
   const state = { ...DEFAULT_STATE };
   const shape = listLinksQuerySchema.shape;
-  const check = (key: "q" | "tag" | "domain" | "cursor", value: string) => {
+  const check = (key: "q" | "tag" | "domain" | "cursor" | "before", value: string) => {
     const parsed = shape[key].safeParse(value);
     return { success: parsed.success, data: parsed.success && typeof parsed.data === "string" ? parsed.data : "" };
   };
@@ -66,6 +69,8 @@ export function parseListState(params: Params): ListState {
   if (order === "asc" || order === "desc") state.order = order;
   const cursor = check("cursor", first(params.cursor));
   if (cursor.success && cursor.data) state.cursor = cursor.data;
+  const before = check("before", first(params.before));
+  if (before.success && before.data && !state.cursor) state.before = before.data;
   return state;
 }
 
@@ -80,14 +85,19 @@ export function listQuery(state: ListState, limit = PAGE_SIZE): ListLinksQuery {
     ...(state.tag ? { tag: state.tag } : {}),
     ...(state.domain ? { domain: state.domain } : {}),
     ...(state.cursor ? { cursor: state.cursor } : {}),
+    ...(state.before ? { before: state.before } : {}),
   };
 }
 
 const SORT_NAME = Object.fromEntries(Object.entries(SORT_PARAM).map(([name, column]) => [column, name])) as Record<ListState["sort"], string>;
 
-/** `/app?…` for a list state: defaults are left out, so the plain list is just `/app`. */
+/**
+ * `/app?…` for a list state: defaults are left out, so the plain list is just `/app`. A change
+ * that names one page cursor (`cursor: ""` for the first page) drops the other.
+ */
 export function listHref(state: ListState, changes: Partial<ListState> = {}): string {
-  const next = { ...state, ...changes };
+  const paging = "cursor" in changes ? { before: "" } : "before" in changes ? { cursor: "" } : {};
+  const next = { ...state, ...paging, ...changes };
   const params = new URLSearchParams();
   if (next.q) params.set("q", next.q);
   if (next.tag) params.set("tag", next.tag);
@@ -96,6 +106,7 @@ export function listHref(state: ListState, changes: Partial<ListState> = {}): st
   if (next.sort !== DEFAULT_STATE.sort) params.set("sort", SORT_NAME[next.sort]);
   if (next.order !== DEFAULT_STATE.order) params.set("order", next.order);
   if (next.cursor) params.set("cursor", next.cursor);
+  else if (next.before) params.set("before", next.before);
   const search = params.toString();
   return search ? `/app?${search}` : "/app";
 }

@@ -30,8 +30,8 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.sort, cursor.order, cursor.value, cursor.id])).toString("base64url");
 }
 
-function decodeCursor(text: string, query: ListLinksQuery): Cursor {
-  const invalid = new ApiError("bad_request", "cursor is not one this endpoint issued for this sort and order", "cursor");
+function decodeCursor(text: string, query: ListLinksQuery, field: "cursor" | "before"): Cursor {
+  const invalid = new ApiError("bad_request", `${field} is not one this endpoint issued for this sort and order`, field);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
@@ -67,11 +67,18 @@ function likePattern(text: string): string {
 /**
  * One page of the workspace's links, newest first by default. Keyset pagination on (sort column,
  * id): stable while links are added or removed, and as fast on page 1,000 as on page 1.
+ * `cursor` pages forwards (the rows after it), `before` backwards (the rows before it, still in
+ * the list's order); each page says whether there is a next and a previous one.
  */
-export async function listLinks(principal: Principal, query: ListLinksQuery): Promise<{ data: LinkView[]; nextCursor: string | null }> {
+export async function listLinks(
+  principal: Principal,
+  query: ListLinksQuery,
+): Promise<{ data: LinkView[]; nextCursor: string | null; prevCursor: string | null }> {
   authorize(principal, "links:read");
+  if (query.cursor && query.before) throw new ApiError("bad_request", "pass cursor (next page) or before (previous page), not both", "before");
   const db = await getDb();
   const column = SORT_COLUMNS[query.sort];
+  const timestampSort = query.sort === "createdAt" || query.sort === "updatedAt";
   const conditions: (SQL | undefined)[] = [eq(link.workspaceId, principal.workspaceId)];
   if (query.archived !== "all") conditions.push(eq(link.archived, query.archived === "true"));
   if (query.domain) conditions.push(eq(link.domain, query.domain));
@@ -90,29 +97,42 @@ export async function listLinks(principal: Principal, query: ListLinksQuery): Pr
       ),
     );
   }
-  if (query.cursor) {
-    const cursor = decodeCursor(query.cursor, query);
-    const value = query.sort === "createdAt" || query.sort === "updatedAt" ? sql`${cursor.value}::timestamptz` : sql`${cursor.value}`;
-    conditions.push(query.order === "desc" ? sql`(${column}, ${link.id}) < (${value}, ${cursor.id})` : sql`(${column}, ${link.id}) > (${value}, ${cursor.id})`);
-  }
-  const direction = query.order === "desc" ? desc : asc;
-  const timestampSort = query.sort === "createdAt" || query.sort === "updatedAt";
+  /** Rows strictly after (in the list's order) or before a position. */
+  const beyond = (position: Cursor, side: "after" | "before") => {
+    const value = timestampSort ? sql`${position.value}::timestamptz` : sql`${position.value}`;
+    const greater = (query.order === "asc") === (side === "after");
+    return greater ? sql`(${column}, ${link.id}) > (${value}, ${position.id})` : sql`(${column}, ${link.id}) < (${value}, ${position.id})`;
+  };
+  const backwards = Boolean(query.before);
+  const from = query.before ? decodeCursor(query.before, query, "before") : query.cursor ? decodeCursor(query.cursor, query, "cursor") : null;
+  // Backwards reads the rows before `from` nearest first (the reversed order), then flips them.
+  const direction = (query.order === "desc") !== backwards ? desc : asc;
   const rows = await db
     .select({ link, sortText: timestampSort ? timestampText(column as typeof link.createdAt) : sql<null>`null` })
     .from(link)
-    .where(and(...conditions))
+    .where(and(...conditions, from ? beyond(from, backwards ? "before" : "after") : undefined))
     .orderBy(direction(column), direction(link.id))
     .limit(query.limit + 1);
+  const more = rows.length > query.limit;
   const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last
-      ? encodeCursor({
-          sort: query.sort,
-          order: query.order,
-          value: timestampSort ? last.sortText! : (last.link[query.sort as "clicks" | "key"] as SortValue),
-          id: last.link.id,
-        })
-      : null;
-  return { data: await presentLinks(db, page.map((row) => row.link)), nextCursor };
+  if (backwards) page.reverse();
+  const positionOf = (row: (typeof rows)[number]): Cursor => ({
+    sort: query.sort,
+    order: query.order,
+    value: timestampSort ? row.sortText! : (row.link[query.sort as "clicks" | "key"] as SortValue),
+    id: row.link.id,
+  });
+  /** Whether any row lies beyond `row` on `side`: one indexed probe, so the pager never offers an empty page. */
+  const anyBeyond = async (row: (typeof rows)[number] | undefined, side: "after" | "before") =>
+    row !== undefined &&
+    (await db.select({ one: sql`1` }).from(link).where(and(...conditions, beyond(positionOf(row), side))).limit(1)).length > 0;
+  const firstRow = page[0];
+  const lastRow = page.at(-1);
+  const hasNext = backwards ? await anyBeyond(lastRow, "after") : more;
+  const hasPrev = backwards ? more : from !== null && (await anyBeyond(firstRow, "before"));
+  return {
+    data: await presentLinks(db, page.map((row) => row.link)),
+    nextCursor: hasNext && lastRow ? encodeCursor(positionOf(lastRow)) : null,
+    prevCursor: hasPrev && firstRow ? encodeCursor(positionOf(firstRow)) : null,
+  };
 }

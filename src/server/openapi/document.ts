@@ -234,13 +234,14 @@ function paths(): ZodOpenApiObject["paths"] {
       get: operation({
         operationId: "listLinks",
         summary: "List links",
-        description: "Newest first by default. Pass the response's `nextCursor` as `cursor` to get the next page; it is `null` on the last page.",
+        description:
+          "Newest first by default. Pass the response's `nextCursor` as `cursor` to get the next page (it is `null` on the last page), or its `prevCursor` as `before` to get the previous one (`null` on the first page). Pages going back keep the list's order.",
         tag: "Links",
         scope: "links:read",
         requestParams: { query: listLinksQuerySchema },
         ok: { status: 200, description: "A page of links.", schema: linkListSchema },
         errors: ["bad_request", "validation_failed"],
-        notes: { bad_request: "`cursor` was not issued for this sort and order", validation_failed: "a query parameter is invalid" },
+        notes: { bad_request: "`cursor` or `before` was not issued for this sort and order, or both were given", validation_failed: "a query parameter is invalid" },
       }),
     },
     "/links/bulk": {

@@ -122,20 +122,21 @@ export async function attemptDelivery(db: Db, deliveryId: string, options: Deliv
       .returning({ id: webhookEndpoint.id });
     return switchedOff.length > 0 ? updated.failures : false;
   });
-  if (disabled !== false) await notifyOwners(db, endpoint.workspaceId, endpoint.url, disabled, error!);
+  if (disabled !== false) await notifyOwners(db, endpoint, disabled, error!);
   return succeeded ? { outcome: "succeeded" } : finalFailure ? { outcome: "failed" } : { outcome: "retrying", nextAttemptAt: nextAttemptAt! };
 }
 
 /** Emails every owner of the workspace that the endpoint was switched off. Failures are logged. */
-async function notifyOwners(db: Db, workspaceId: string, url: string, failures: number, lastError: string): Promise<void> {
+async function notifyOwners(db: Db, endpoint: { id: string; workspaceId: string; url: string }, failures: number, lastError: string): Promise<void> {
+  const { workspaceId, url } = endpoint;
   const owners = await db
     .select({ email: user.email, workspace: organization.name })
     .from(member)
     .innerJoin(user, eq(user.id, member.userId))
     .innerJoin(organization, eq(organization.id, member.organizationId))
     .where(and(eq(member.organizationId, workspaceId), eq(member.role, "owner")));
-  // No webhook settings page yet: the API reference shows how to switch it back on and replay.
-  const settingsUrl = `${serverConfig().appUrl}/docs/api`;
+  // The endpoint's settings page: its reason, the Switch on button and the log to replay from.
+  const settingsUrl = `${serverConfig().appUrl}/settings/webhooks/${endpoint.id}`;
   for (const owner of owners) {
     try {
       await sendEmail({ to: owner.email, ...webhookDisabledEmail({ workspace: owner.workspace, url, failures, lastError, settingsUrl }) });

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useEffect, useRef, type ReactNode } from "react";
+import { CopyButton } from "@/app/(dashboard)/app/_components/copy-button";
 import type { FormState } from "./form-state";
 
 export interface FieldSpec {
@@ -98,14 +99,15 @@ export function AccountForm(props: {
   id?: string;
   /** Accessible name of the form (pages with several forms). */
   label?: string;
-  /** Extra inputs (e.g. a fieldset of checkboxes) placed before the submit button. */
-  children?: ReactNode;
+  /** Extra inputs (e.g. a fieldset of checkboxes) placed before the submit button; a function gets the state (errors, kept values). */
+  children?: ReactNode | ((state: FormState) => ReactNode);
   /** Shown next to the form's message when it fails, for errors not tied to a field. */
   inline?: boolean;
 }) {
   const [state, action, pending] = useActionState(props.action, { status: "idle" } as FormState);
   const formRef = useRef<HTMLFormElement>(null);
-  const invalid = state.status === "error" ? props.fields.find((f) => state.fields[f.name])?.name : undefined;
+  // The first invalid field: a spec'd one, else one of the children's (e.g. a checkbox group).
+  const invalid = state.status === "error" ? (props.fields.find((f) => state.fields[f.name])?.name ?? Object.keys(state.fields)[0]) : undefined;
 
   useEffect(() => {
     if (state.status !== "error") return;
@@ -114,22 +116,26 @@ export function AccountForm(props: {
   }, [state, invalid]);
 
   if (state.status === "done") {
+    const doneLink = state.link ?? props.doneLink;
     return (
       <div role="status">
         <p className="form-done">{state.message}</p>
         {state.detail ? (
           props.detailAs === "key" ? (
-            <code className="key" data-testid="secret-key">
-              {state.detail}
-            </code>
+            <p className="secret-line">
+              <code className="key" data-testid="secret-key">
+                {state.detail}
+              </code>
+              <CopyButton text={state.detail} label="Copy the secret" />
+            </p>
           ) : (
             <p>{state.detail}</p>
           )
         ) : null}
-        {props.doneLink ? (
+        {doneLink ? (
           <p>
-            <a className="button" href={props.doneLink.href}>
-              {props.doneLink.label}
+            <a className="button" href={doneLink.href}>
+              {doneLink.label}
             </a>
           </p>
         ) : null}
@@ -150,7 +156,7 @@ export function AccountForm(props: {
       {props.fields.map((spec) => (
         <Field key={spec.name} spec={spec} state={state} autoFocus={spec.name === invalid} idPrefix={props.id ? `${props.id}-` : ""} />
       ))}
-      {props.children}
+      {typeof props.children === "function" ? props.children(state) : props.children}
       <div>
         <button type="submit" disabled={pending} className={props.danger ? "danger" : undefined}>
           {pending ? props.pending : props.submit}

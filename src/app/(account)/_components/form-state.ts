@@ -2,6 +2,6 @@
 export type FormState =
   | { status: "idle" }
   | { status: "error"; message: string; fields: Record<string, string>; values: Record<string, string> }
-  | { status: "done"; message: string; detail?: string };
+  | { status: "done"; message: string; detail?: string; link?: { href: string; label: string } };
 
 export const IDLE: FormState = { status: "idle" };

@@ -57,17 +57,17 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
   const principal = sessionPrincipal({ ...session, workspace: session.workspace });
   const canWrite = can(session.workspace.role, "links:write");
 
-  let page: { data: LinkView[]; nextCursor: string | null } = { data: [], nextCursor: null };
+  let page: { data: LinkView[]; nextCursor: string | null; prevCursor: string | null } = { data: [], nextCursor: null, prevCursor: null };
   let staleCursor = false;
   try {
     page = await listLinks(principal, listQuery(state));
   } catch (error) {
-    if (!(error instanceof ApiError && error.field === "cursor")) throw error;
+    if (!(error instanceof ApiError && (error.field === "cursor" || error.field === "before"))) throw error;
     staleCursor = true;
   }
   const [tags, domains] = await Promise.all([listTags(principal), workspaceDomains(principal)]);
   const workspaceEmpty =
-    page.data.length === 0 && !staleCursor && !isFiltered(state) && !state.cursor && (await listLinks(principal, { ...listQuery(DEFAULT_STATE, 1), archived: "all" })).data.length === 0;
+    page.data.length === 0 && !staleCursor && !isFiltered(state) && !state.cursor && !state.before && (await listLinks(principal, { ...listQuery(DEFAULT_STATE, 1), archived: "all" })).data.length === 0;
   const deleted = Number(typeof params.deleted === "string" ? params.deleted : NaN);
 
   return (
@@ -110,7 +110,7 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
           ) : (
             <LinksTable links={page.data} state={state} selectable={false} />
           )}
-          <Pager state={state} nextCursor={page.nextCursor} />
+          <Pager state={state} nextCursor={page.nextCursor} prevCursor={page.prevCursor} />
         </>
       )}
     </>
@@ -274,12 +274,25 @@ function LinksTable({ links, state, selectable }: { links: LinkView[]; state: Li
   );
 }
 
-function Pager({ state, nextCursor }: { state: ListState; nextCursor: string | null }) {
-  if (!state.cursor && !nextCursor) return null;
+/** First / previous / next: the previous page is the keyset read backwards from this page's first row. */
+function Pager({ state, nextCursor, prevCursor }: { state: ListState; nextCursor: string | null; prevCursor: string | null }) {
+  const paged = Boolean(state.cursor || state.before);
+  if (!paged && !nextCursor && !prevCursor) return null;
   return (
     <nav aria-label="Pages" className="pager">
-      {state.cursor ? <Link href={listHref(state, { cursor: "" })}>← First page</Link> : <span />}
-      {nextCursor ? <Link href={listHref(state, { cursor: nextCursor })}>Next page →</Link> : null}
+      <span className="pager-back">
+        {paged ? <Link href={listHref(state, { cursor: "" })}>« First page</Link> : null}
+        {prevCursor ? (
+          <Link href={listHref(state, { before: prevCursor })} rel="prev">
+            ← Previous page
+          </Link>
+        ) : null}
+      </span>
+      {nextCursor ? (
+        <Link href={listHref(state, { cursor: nextCursor })} rel="next">
+          Next page →
+        </Link>
+      ) : null}
     </nav>
   );
 }

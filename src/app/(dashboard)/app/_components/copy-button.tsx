@@ -35,7 +35,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
         {state === "copied" ? <Check aria-hidden size={16} /> : <Copy aria-hidden size={16} />}
       </button>
       <span role="status" className={state === "idle" ? "copy-status sr-only" : "copy-status"}>
-        {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the link and copy it" : ""}
+        {state === "copied" ? "Copied" : state === "failed" ? "Copy failed: select the text and copy it" : ""}
       </span>
     </span>
   );

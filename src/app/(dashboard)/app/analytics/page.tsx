@@ -5,11 +5,14 @@ import { pageSession } from "@/app/(account)/settings/_session";
 import { TimeChart } from "@/app/_components/time-chart";
 import type { ReactNode } from "react";
 import { analyticsQuerySchema, type ClickDimension } from "@/core/analytics";
+import { resolvePageRange } from "@/core/analytics-range";
+import { timeZoneNames, wallClock } from "@/core/zoned-time";
 import { ApiError } from "@/server/api/errors";
 import { analyticsContext } from "@/server/analytics/context";
 import { analyticsTimeseries, analyticsTop, analyticsTotals, analyticsVariants, findLink } from "@/server/analytics/queries";
 import { getLink } from "@/server/links/service";
 import { sessionPrincipal } from "@/server/links/dashboard";
+import { RangeFields } from "./_range-fields";
 import "./analytics.css";
 
 export const dynamic = "force-dynamic";
@@ -17,10 +20,6 @@ export const metadata: Metadata = { title: "Analytics" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-/** Ranges offered: the last N days (hourly buckets for the last day), ending now. */
-const RANGES = { "24h": { days: 1, label: "Last 24 hours", interval: "hour" }, "7d": { days: 7, label: "Last 7 days", interval: "day" }, "30d": { days: 30, label: "Last 30 days", interval: "day" }, "90d": { days: 90, label: "Last 90 days", interval: "day" } } as const;
-type RangeKey = keyof typeof RANGES;
-const ZONES = ["UTC", "America/New_York", "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo", "Europe/London", "Europe/Berlin", "Africa/Lagos", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney"];
 const BREAKDOWNS: { dimension: ClickDimension; label: string; one: string }[] = [
   { dimension: "country", label: "Countries", one: "Country" },
   { dimension: "device", label: "Devices", one: "Device" },
@@ -40,12 +39,14 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
  */
 export default async function AnalyticsPage({ searchParams }: { searchParams: SearchParams }) {
   const params = await searchParams;
-  const rangeKey: RangeKey = Object.hasOwn(RANGES, first(params.range)) ? (first(params.range) as RangeKey) : "30d";
-  const range = RANGES[rangeKey];
+  const now = requestTime();
+  const pageRange = resolvePageRange({ range: first(params.range), start: first(params.start), end: first(params.end), tz: first(params.tz) }, now);
+  const { range: rangeKey, zone: zoneParam, window: queryWindow } = pageRange;
   const linkId = first(params.link) || undefined;
   const includeBots = first(params.bots) === "1";
-  const zoneParam = first(params.tz) || "UTC";
-  const here = `/app/analytics?${new URLSearchParams({ ...(linkId ? { link: linkId } : {}), range: rangeKey, tz: zoneParam, ...(includeBots ? { bots: "1" } : {}) })}`;
+  /** The page's own state in the URL, for links that keep it (sign-in return, whole workspace). */
+  const rangeParams = { range: rangeKey, ...(rangeKey === "custom" ? { start: pageRange.startDay, end: pageRange.endDay } : {}), tz: zoneParam, ...(includeBots ? { bots: "1" } : {}) };
+  const here = `/app/analytics?${new URLSearchParams({ ...(linkId ? { link: linkId } : {}), ...rangeParams })}`;
   const { session } = await pageSession(here);
   if (!session.workspace) {
     return (
@@ -59,19 +60,26 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
   }
   const principal = sessionPrincipal({ ...session, workspace: session.workspace });
 
-  const parsed = analyticsQuerySchema.safeParse({
-    ...lastDays(range.days),
-    timezone: zoneParam,
-    interval: range.interval,
-    includeBots: includeBots ? "true" : "false",
-    ...(linkId ? { linkId } : {}),
-  });
-  const zoneError = parsed.success ? null : (parsed.error.issues.find((issue) => issue.path[0] === "timezone")?.message ?? parsed.error.issues[0]?.message ?? "invalid");
+  const parsed = queryWindow
+    ? analyticsQuerySchema.safeParse({
+        start: queryWindow.start,
+        end: queryWindow.end,
+        timezone: zoneParam,
+        interval: queryWindow.interval,
+        includeBots: includeBots ? "true" : "false",
+        ...(linkId ? { linkId } : {}),
+      })
+    : null;
 
   let content: ReactNode;
-  if (!parsed.success) {
-    content = <p className="notice">Time zone {zoneError}.</p>;
+  if (pageRange.errors.tz) {
+    content = <p className="notice">Time zone {pageRange.errors.tz}.</p>;
+  } else if (!parsed) {
+    content = <p className="notice">Choose a valid range above to see the figures.</p>;
+  } else if (!parsed.success) {
+    content = <p className="notice">{parsed.error.issues[0]?.message ?? "This range cannot be shown."}</p>;
   } else {
+    const interval = parsed.data.interval;
     const query = parsed.data;
     const ctx = await analyticsContext(principal);
     let link: Awaited<ReturnType<typeof getLink>> | null = null;
@@ -105,7 +113,7 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
         {link ? (
           <p className="an-link">
             <code>{link.shortLink.replace(/^https?:\/\//, "")}</code> → <span title={link.url}>{link.url}</span> · <Link href={`/app/links/${link.id}`}>Edit link</Link> ·{" "}
-            <Link href={`/app/analytics?${new URLSearchParams({ range: rangeKey, tz: zoneParam, ...(includeBots ? { bots: "1" } : {}) })}`}>Whole workspace</Link>
+            <Link href={`/app/analytics?${new URLSearchParams(rangeParams)}`}>Whole workspace</Link>
           </p>
         ) : null}
         <dl className="an-totals">
@@ -125,9 +133,9 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
         <div className="an-chart">
         <TimeChart
           id="an-series"
-          title={`${range.interval === "hour" ? "Clicks per hour" : "Clicks per day"} (${zoneParam})`}
+          title={`${interval === "hour" ? "Clicks per hour" : "Clicks per day"} (${zoneParam})`}
           kind="line"
-          unit={range.interval === "hour" ? "clicks/hour" : "clicks/day"}
+          unit={interval === "hour" ? "clicks/hour" : "clicks/day"}
           integer
           format={(v) => NUMBER.format(v)}
           start={points[0]?.at}
@@ -218,25 +226,18 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
       </div>
       <Form action="/app/analytics" className="filters an-filters" aria-label="Analytics range">
         {linkId ? <input type="hidden" name="link" value={linkId} /> : null}
-        <label>
-          <span>Range</span>
-          <select name="range" defaultValue={rangeKey}>
-            {Object.entries(RANGES).map(([key, r]) => (
-              <option key={key} value={key}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <span>Time zone</span>
-          <input name="tz" defaultValue={zoneParam} list="an-zones" aria-invalid={zoneError ? true : undefined} autoComplete="off" />
-          <datalist id="an-zones">
-            {ZONES.map((zone) => (
-              <option key={zone} value={zone} />
-            ))}
-          </datalist>
-        </label>
+        <RangeFields
+          // A new URL state (after Apply, or the move to the browser's zone) starts the fields afresh.
+          key={`${rangeKey} ${pageRange.startDay} ${pageRange.endDay} ${zoneParam}`}
+          range={rangeKey}
+          startDay={pageRange.startDay}
+          endDay={pageRange.endDay}
+          today={wallClock(pageRange.errors.tz ? "UTC" : zoneParam, now).date}
+          zone={zoneParam}
+          zoneGiven={first(params.tz) !== ""}
+          zones={timeZoneNames()}
+          errors={pageRange.errors}
+        />
         <label className="an-check">
           <input type="checkbox" name="bots" value="1" defaultChecked={includeBots} /> Include bots
         </label>
@@ -247,10 +248,9 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
   );
 }
 
-/** `[now − days, now)` as the API's start and end (a server render: "now" is this request's time). */
-function lastDays(days: number): { start: string; end: string } {
-  const end = Date.now();
-  return { start: new Date(end - days * 86_400_000).toISOString(), end: new Date(end).toISOString() };
+/** "Now" for this render: a server render runs once per request, so ranges end at the request's time. */
+function requestTime(): number {
+  return Date.now();
 }
 
 /** How a breakdown value reads: unknown values, and rules by their name. */

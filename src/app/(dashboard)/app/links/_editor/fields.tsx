@@ -2,12 +2,11 @@
 
 /**
  * The editor's input primitives: labelled, with hint and error tied by aria-describedby, built on
- * Radix (Select, Switch, RadioGroup, Checkbox, Popover) and react-day-picker.
+ * Radix (Select, Switch, RadioGroup, Checkbox). Dates: date-time-field.tsx.
  */
-import { Checkbox, Popover, RadioGroup, Select, Switch } from "radix-ui";
-import { CalendarDays, Check, ChevronDown, X } from "lucide-react";
-import { useId, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from "react";
-import { DayPicker } from "react-day-picker";
+import { Checkbox, RadioGroup, Select, Switch } from "radix-ui";
+import { Check, ChevronDown, X } from "lucide-react";
+import { useState, type KeyboardEvent, type ReactNode } from "react";
 import { resolveOption, type PickerOption } from "./locales";
 
 /** Ids of a field and of its hint and error paragraphs (positions, never random: SSR agrees). */
@@ -304,95 +303,5 @@ export function CheckboxGroup<T extends string>(props: { path: string; legend: s
       </div>
       <FieldMessages path={props.path} error={props.error} />
     </fieldset>
-  );
-}
-
-/** True after hydration: local-time formatting waits for it so server and client HTML agree. */
-const noSubscription = () => () => {};
-function useHydrated(): boolean {
-  return useSyncExternalStore(
-    noSubscription,
-    () => true,
-    () => false,
-  );
-}
-
-const pad = (n: number) => String(n).padStart(2, "0");
-
-/**
- * A date-time: the day from react-day-picker in a Radix Popover, the time from a time input, in
- * the browser's time zone; stored as an ISO 8601 instant. Clearing empties it.
- */
-export function DateTimeField(props: { path: string; label: string; value: string; onChange: (value: string) => void; error?: string; hint?: ReactNode; defaultTime?: string }) {
-  const { id } = fieldIds(props.path);
-  const timeId = `${id}-time`;
-  const hydrated = useHydrated();
-  const [open, setOpen] = useState(false);
-  const date = props.value ? new Date(props.value) : undefined;
-  const valid = date && !Number.isNaN(date.getTime());
-  const local = hydrated;
-  const time = valid ? (local ? `${pad(date.getHours())}:${pad(date.getMinutes())}` : date.toISOString().slice(11, 16)) : "";
-  const dayLabel = valid
-    ? local
-      ? date.toLocaleDateString("en", { weekday: "short", year: "numeric", month: "short", day: "numeric" })
-      : `${date.toISOString().slice(0, 10)} (UTC)`
-    : "Pick a day";
-  const zone = hydrated ? Intl.DateTimeFormat().resolvedOptions().timeZone : "UTC";
-  const combine = (day: Date, hhmm: string) => {
-    const [h, m] = (hhmm || props.defaultTime || "00:00").split(":").map(Number);
-    const next = new Date(day.getFullYear(), day.getMonth(), day.getDate(), h ?? 0, m ?? 0);
-    props.onChange(next.toISOString());
-  };
-  const labelId = useId();
-  return (
-    <div className="le-field">
-      <span className="le-label" id={labelId}>
-        {props.label}
-      </span>
-      <div className="le-datetime">
-        <Popover.Root open={open} onOpenChange={setOpen}>
-          <Popover.Trigger
-            id={id}
-            className="le-date-trigger"
-            aria-labelledby={`${labelId} ${id}`}
-            aria-invalid={props.error ? true : undefined}
-            aria-describedby={describedBy(props.path, Boolean(props.hint), props.error)}
-          >
-            <CalendarDays size={16} aria-hidden />
-            <span>{dayLabel}</span>
-          </Popover.Trigger>
-          <Popover.Portal>
-            <Popover.Content className="le-popover" sideOffset={6} align="start">
-              <DayPicker
-                mode="single"
-                selected={valid ? date : undefined}
-                defaultMonth={valid ? date : undefined}
-                onSelect={(day) => {
-                  if (day) combine(day, time);
-                  setOpen(false);
-                }}
-              />
-            </Popover.Content>
-          </Popover.Portal>
-        </Popover.Root>
-        <label htmlFor={timeId} className="sr-only">
-          {props.label}: time
-        </label>
-        <input
-          id={timeId}
-          type="time"
-          className="le-time"
-          value={time}
-          disabled={!valid}
-          onChange={(event) => valid && event.target.value && combine(date, event.target.value)}
-        />
-        {valid ? (
-          <button type="button" className="le-secondary" onClick={() => props.onChange("")} aria-label={`Clear ${props.label.toLowerCase()}`}>
-            Clear
-          </button>
-        ) : null}
-      </div>
-      <FieldMessages path={props.path} hint={props.hint ?? `Your time zone: ${zone}.`} error={props.error} />
-    </div>
   );
 }

@@ -12,7 +12,8 @@ import { keySchema } from "@/core/link";
 import { isReservedKey } from "@/core/reserved";
 import { DEVICE_TYPES, CONDITION_TYPES } from "@/core/rules";
 import { checkKeyAction, saveLinkAction } from "./actions";
-import { ChipsField, CheckboxGroup, ChoiceField, DateTimeField, FieldMessages, SelectField, SwitchField, TextField, describedBy, fieldIds } from "./fields";
+import { DateTimeField } from "./date-time-field";
+import { ChipsField, CheckboxGroup, ChoiceField, FieldMessages, SelectField, SwitchField, TextField, describedBy, fieldIds } from "./fields";
 import {
   addVariant,
   errorAt,
@@ -438,6 +439,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
             onChange={(expiresAt) => update({ expiresAt })}
             error={err("expiresAt")}
             defaultTime="23:59"
+            zonePicker
           />
           <div className="le-row">
             <TextField

@@ -1,0 +1,70 @@
+"use client";
+
+import { AlertDialog } from "radix-ui";
+import { useActionState, useRef, useState } from "react";
+import type { FormState } from "../../_components/form-state";
+import { webhookOperationAction } from "./actions";
+
+const IDLE: FormState = { status: "idle" };
+
+/**
+ * Delete, asked first in an AlertDialog. Without JavaScript the form posts without `confirmed`
+ * and the action sends people to the page's confirm step instead.
+ */
+export function DeleteWebhook({ webhookId, url }: { webhookId: string; url: string }) {
+  const [state, action, pending] = useActionState(webhookOperationAction, IDLE);
+  const form = useRef<HTMLFormElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const confirmed = useRef<HTMLInputElement>(null);
+  const [asking, setAsking] = useState(false);
+  return (
+    <form ref={form} action={action} aria-label="Delete this webhook" className="inline">
+      <input type="hidden" name="id" value={webhookId} />
+      <input type="hidden" name="op" value="delete" />
+      <input ref={confirmed} type="hidden" name="confirmed" value="" />
+      {state.status === "error" ? (
+        <p className="form-error" role="alert">
+          {state.message}
+        </p>
+      ) : null}
+      <button
+        ref={button}
+        type="submit"
+        className="danger"
+        disabled={pending}
+        onClick={(event) => {
+          if (confirmed.current?.value === "yes") return;
+          event.preventDefault();
+          setAsking(true);
+        }}
+      >
+        {pending ? "Deleting…" : "Delete webhook"}
+      </button>
+      <AlertDialog.Root open={asking} onOpenChange={setAsking}>
+        <AlertDialog.Portal>
+          <AlertDialog.Overlay className="dialog-overlay" />
+          <AlertDialog.Content className="dialog">
+            <AlertDialog.Title>Delete this webhook?</AlertDialog.Title>
+            <AlertDialog.Description>
+              Signpost stops sending events to <strong className="wh-break">{url}</strong> and its delivery log is deleted. This cannot be undone; switch it off instead to pause it.
+            </AlertDialog.Description>
+            <div className="dialog-actions">
+              <AlertDialog.Cancel className="secondary">Cancel</AlertDialog.Cancel>
+              <AlertDialog.Action
+                className="danger"
+                onClick={() => {
+                  if (!confirmed.current || !button.current) return;
+                  confirmed.current.value = "yes";
+                  form.current?.requestSubmit(button.current);
+                  confirmed.current.value = "";
+                }}
+              >
+                Delete
+              </AlertDialog.Action>
+            </div>
+          </AlertDialog.Content>
+        </AlertDialog.Portal>
+      </AlertDialog.Root>
+    </form>
+  );
+}
