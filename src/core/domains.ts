@@ -60,19 +60,23 @@ export type CreateDomainInput = z.infer<typeof createDomainSchema>;
 export const DOMAIN_STATUSES = ["verified", "pending"] as const;
 
 /** A custom domain as the API shows it. */
-export interface DomainView {
-  id: string;
-  host: string;
-  status: (typeof DOMAIN_STATUSES)[number];
-  verifiedAt: string | null;
-  /** The TXT record that proves control: create it at your DNS provider. */
-  verification: { type: "TXT"; name: string; value: string };
-  /** Where the host should point (DOMAIN_TARGET), or null when the instance does not say. */
-  target: { type: "CNAME" | "A/AAAA"; value: string } | null;
-  checkedAt: string | null;
-  /** What the last check found wrong (no TXT record, wrong value, DNS error), or null. */
-  checkError: string | null;
-  /** Whether the host's A/AAAA/CNAME point at the target; null when unknown. Informational. */
-  pointsHere: boolean | null;
-  createdAt: string;
-}
+export const domainViewSchema = z
+  .object({
+    id: z.string().meta({ description: "The domain's id (`dom_…`)." }),
+    host: z.string().meta({ description: "Lower-case, punycode for internationalised names.", example: "go.example.com" }),
+    status: z.enum(DOMAIN_STATUSES).meta({ description: "`verified`: links can be created on it. `pending`: its TXT record was not found (yet)." }),
+    verifiedAt: z.string().nullable(),
+    verification: z
+      .object({ type: z.literal("TXT"), name: z.string(), value: z.string() })
+      .meta({ description: "The DNS record that proves control of the host: create it at your DNS provider, then verify." }),
+    target: z
+      .object({ type: z.enum(["CNAME", "A/AAAA"]), value: z.string() })
+      .nullable()
+      .meta({ description: "Where the host should point (the instance's DOMAIN_TARGET), or null when the instance does not say." }),
+    checkedAt: z.string().nullable().meta({ description: "When DNS was last checked (verify, or the periodic re-check)." }),
+    checkError: z.string().nullable().meta({ description: "What the last check found wrong (no TXT record, wrong value, DNS failure), or null." }),
+    pointsHere: z.boolean().nullable().meta({ description: "Whether the host's A/AAAA/CNAME records point at `target`; null when unknown. Informational: serving does not depend on it." }),
+    createdAt: z.string(),
+  })
+  .meta({ id: "Domain" });
+export type DomainView = z.infer<typeof domainViewSchema>;
