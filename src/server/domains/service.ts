@@ -96,6 +96,19 @@ export async function verifiedHosts(db: Db, workspaceId: string): Promise<string
   return rows.map((row) => row.host);
 }
 
+/** How many links (archived ones too) each of the workspace's hosts carries, for the settings page. */
+export async function linkCountsByHost(principal: Principal): Promise<Map<string, number>> {
+  authorize(principal, "domains:read");
+  const db = await getDb();
+  const rows = await db
+    .select({ host: link.domain, n: count() })
+    .from(link)
+    .innerJoin(domain, and(eq(domain.host, link.domain), eq(domain.workspaceId, link.workspaceId)))
+    .where(eq(link.workspaceId, principal.workspaceId))
+    .groupBy(link.domain);
+  return new Map(rows.map((row) => [row.host, Number(row.n)]));
+}
+
 export async function getDomain(principal: Principal, id: string): Promise<DomainView> {
   authorize(principal, "domains:read");
   return presentDomain(await findDomain(await getDb(), principal, id));
