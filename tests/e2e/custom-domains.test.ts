@@ -123,7 +123,7 @@ describe("custom domains on next start", () => {
       // A malformed domain: the error sits next to the field.
       await page.getByLabel("Domain", { exact: true }).fill("https://links.dunes.test/x");
       await page.getByRole("button", { name: "Add domain" }).click();
-      await expect.poll(() => page.locator("#new-domainhost-error").textContent()).toContain("without http");
+      await expect.poll(() => page.locator("#new-domain-host-error").textContent()).toContain("without http");
       expect(await page.getByLabel("Domain", { exact: true }).getAttribute("aria-invalid")).toBe("true");
 
       await page.getByLabel("Domain", { exact: true }).fill("Links.Dunes.test");
@@ -131,8 +131,9 @@ describe("custom domains on next start", () => {
       await expect.poll(() => page.locator("p.form-done").first().textContent()).toContain("Added links.dunes.test");
       const card = page.locator("li.domain", { has: page.getByRole("heading", { name: "links.dunes.test" }) });
       expect(await card.locator(".status-badge").textContent()).toBe("Pending");
-      const name = await card.locator("tbody tr").first().locator("code").first().textContent();
-      const token = await card.locator("tbody tr").first().locator("code").nth(1).textContent();
+      const txt = card.locator(".dns-record", { hasText: "TXT record" });
+      const name = await txt.locator("dd code").first().textContent();
+      const token = await txt.locator("dd code").nth(1).textContent();
       expect(name).toBe("_signpost-challenge.links.dunes.test");
       expect(token).toMatch(/^[0-9a-f]{32}$/);
       await card.getByRole("button", { name: "Copy the TXT record's value" }).click();
@@ -140,7 +141,8 @@ describe("custom domains on next start", () => {
 
       // Verify before the record exists: says what is missing.
       await card.getByRole("button", { name: "Verify links.dunes.test now" }).click();
-      await expect.poll(() => card.locator("[role=alert]").first().textContent()).toContain("No TXT record found");
+      await expect.poll(() => card.locator("[role=alert]").first().textContent()).toContain("Still pending");
+      expect(await card.locator(".notice").textContent()).toContain("No TXT record found at _signpost-challenge.links.dunes.test");
       await shots(page, "settings-domains");
 
       dns.records.set(name!, { TXT: [[token!]] });

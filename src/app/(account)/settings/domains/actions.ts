@@ -44,7 +44,7 @@ export async function verifyDomainAction(_state: FormState, form: FormData): Pro
     revalidatePath(PAGE);
     return domain.status === "verified"
       ? { status: "done", message: `${domain.host} is verified: links can use it now.` }
-      : { status: "error", message: `Not verified yet: ${domain.checkError ?? "the record was not found"}. DNS changes can take a few minutes to show.`, fields: {}, values: {} };
+      : { status: "error", message: "Still pending: see what the check found above. New DNS records can take a few minutes to show.", fields: {}, values: {} };
   } catch (error) {
     return refused(error);
   }

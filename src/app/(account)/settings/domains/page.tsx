@@ -16,23 +16,23 @@ export const metadata: Metadata = { title: "Domains" };
 
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "never");
 
-function Record({ type, name, value }: { type: string; name: string; value: string }) {
+function DnsRecord({ type, name, value }: { type: string; name: string; value: string }) {
   return (
-    <tr>
-      <td>{type}</td>
-      <td>
-        <span className="dns-value">
+    <div className="dns-record">
+      <p className="dns-type">{type} record</p>
+      <dl>
+        <dt>Name</dt>
+        <dd>
           <code>{name}</code>
           <CopyButton text={name} label={`Copy the ${type} record's name`} />
-        </span>
-      </td>
-      <td>
-        <span className="dns-value">
+        </dd>
+        <dt>Value</dt>
+        <dd>
           <code>{value}</code>
           <CopyButton text={value} label={`Copy the ${type} record's value`} />
-        </span>
-      </td>
-    </tr>
+        </dd>
+      </dl>
+    </div>
   );
 }
 
@@ -50,29 +50,16 @@ function DomainCard({ domain, links, manage }: { domain: DomainView; links: numb
         {domain.target && domain.pointsHere !== null ? (domain.pointsHere ? " · points at this instance" : " · does not point at this instance yet") : ""}
       </p>
       {domain.checkError ? (
-        <p className={verified ? "notice" : "form-error"}>
-          {verified ? "Last check: " : ""}
+        <p className="notice">
+          {verified ? "Last check: " : "Not verified yet: "}
           {domain.checkError}
         </p>
       ) : null}
       <details open={!verified}>
         <summary>DNS records</summary>
         <p className="note">At your DNS provider, create{domain.target ? " these records" : " this record"}. Keep the TXT record: it is checked again daily.</p>
-        <div className="dns-table">
-          <table className="list">
-            <thead>
-              <tr>
-                <th scope="col">Type</th>
-                <th scope="col">Name</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              <Record type="TXT" name={domain.verification.name} value={domain.verification.value} />
-              {domain.target ? <Record type={domain.target.type === "CNAME" ? "CNAME" : "A / AAAA"} name={domain.host} value={domain.target.value} /> : null}
-            </tbody>
-          </table>
-        </div>
+        <DnsRecord type="TXT" name={domain.verification.name} value={domain.verification.value} />
+        {domain.target ? <DnsRecord type={domain.target.type === "CNAME" ? "CNAME" : "A / AAAA"} name={domain.host} value={domain.target.value} /> : null}
         {domain.target ? null : <p className="note">Then point {domain.host} (A/AAAA or CNAME) at the host that serves this Signpost instance.</p>}
       </details>
       {manage ? <DomainActions id={domain.id} host={domain.host} links={links} verified={verified} /> : null}
@@ -161,7 +148,7 @@ export default async function DomainsPage({ searchParams }: { searchParams: Prom
             submit="Add domain"
             pending="Adding…"
             fields={[{ name: "host", label: "Domain", hint: "Just the name, e.g. go.example.com: no https://, path or port.", autoComplete: "off" }]}
-            doneLink={{ href: "/settings/domains", label: "Show its DNS records" }}
+            doneLink={{ href: "/settings/domains", label: "Add another domain" }}
           />
         </section>
       ) : (
