@@ -9,6 +9,7 @@ import { GET as lookupRoute } from "@/app/api/internal/v1/links/lookup/route";
 import { DELETE as deleteRoute, GET as getRoute } from "@/app/api/v1/domains/[id]/route";
 import { POST as verifyRoute } from "@/app/api/v1/domains/[id]/verify/route";
 import { GET as listRoute, POST as addRoute } from "@/app/api/v1/domains/route";
+import { GET as tlsAskRoute } from "@/app/api/v1/domains/tls-ask/route";
 import { GET as getLinkRoute } from "@/app/api/v1/links/[id]/route";
 import { POST as createLinkRoute } from "@/app/api/v1/links/route";
 import type { DomainView } from "@/core/domains";
@@ -232,6 +233,19 @@ describe.each(backends())("custom domains on %s", (backend) => {
     const empty = await expectJson<DomainView>(await add("empty.acme.test"), 201);
     expect(await expectJson(await remove(empty.id), 200)).toEqual({ deletedLinks: 0 });
     await expectApiError(await remove(empty.id), 404, "not_found");
+  });
+
+  test("tls-ask (no authentication): 200 for short domains and verified custom domains, 404 for pending and unknown ones", async () => {
+    const ask = (domain?: string) => tlsAskRoute(apiRequest(`/api/v1/domains/tls-ask${domain === undefined ? "" : `?domain=${encodeURIComponent(domain)}`}`));
+    const verified = await verifiedDomain("tls.acme.test");
+    const pending = await expectJson<DomainView>(await add("tls-pending.acme.test"), 201);
+    expect(await expectJson(await ask(verified.host), 200)).toEqual({ domain: "tls.acme.test", served: true });
+    expect(await expectJson(await ask("TLS.Acme.Test"), 200)).toEqual({ domain: "TLS.Acme.Test", served: true });
+    expect(await expectJson(await ask("sgn.test"), 200)).toEqual({ domain: "sgn.test", served: true });
+    await expectApiError(await ask(pending.host), 404, "not_found", "domain");
+    await expectApiError(await ask("unknown.example.test"), 404, "not_found", "domain");
+    await expectApiError(await ask("203.0.113.1"), 404, "not_found", "domain");
+    await expectApiError(await ask(), 422, "validation_failed", "domain");
   });
 
   test("the periodic re-check verifies a pending domain once its record appears", async () => {

@@ -39,6 +39,7 @@ const ENDPOINTS: Record<string, string[]> = {
   "/links/{id}/archive": ["delete", "post"],
   "/links/{id}/qr": ["get"],
   "/domains": ["get", "post"],
+  "/domains/tls-ask": ["get"],
   "/domains/{id}": ["delete", "get"],
   "/domains/{id}/verify": ["post"],
   "/webhooks": ["get", "post"],

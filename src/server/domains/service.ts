@@ -132,7 +132,6 @@ export async function addDomain(principal: Principal, input: CreateDomainInput):
       .limit(1);
     if (own) throw new ApiError("conflict", `host '${host}' is already one of this workspace's domains`, "host");
     if (await verifiedElsewhere(tx, principal.workspaceId, host)) throw takenError(host);
-    // Plan limits (another branch) check here, inside the transaction, before the insert.
     const [created] = await tx.insert(domain).values({ id: newId(), workspaceId: principal.workspaceId, host }).returning();
     return created!;
   });
@@ -160,6 +159,24 @@ async function recordCheck(db: Db, row: DomainRow): Promise<DomainRow> {
     if (taken) return Object.assign(updated, { taken: true });
     return updated;
   });
+}
+
+/**
+ * For a TLS terminator that issues certificates on demand (Caddy's `on_demand_tls { ask … }`):
+ * whether `host` is a short domain of this instance or a verified custom domain. Anything else is
+ * refused, so nobody can make the proxy request certificates for arbitrary names.
+ */
+export async function isServedDomain(host: string): Promise<boolean> {
+  const checked = normalizeHost(host);
+  if (!checked.ok) return false;
+  if (serverConfig().shortDomains.some((short) => short.replace(/:\d+$/, "") === checked.host)) return true;
+  const db = await getDb();
+  const [row] = await db
+    .select({ id: domain.id })
+    .from(domain)
+    .where(and(eq(domain.host, checked.host), isNotNull(domain.verifiedAt)))
+    .limit(1);
+  return Boolean(row);
 }
 
 /** "Verify now": checks DNS at once and answers the domain as it is afterwards. */

@@ -69,6 +69,8 @@ const webhookIdParams = idParams("webhook");
 const domainIdParams = idParams("domain");
 const domainListSchema = z.object({ data: z.array(domainViewSchema) });
 const domainDeleteQuery = z.object({ force: z.enum(["true", "false"]).optional().meta({ description: "`true` deletes the domain's links (and their clicks) with it." }) });
+const tlsAskQuery = z.object({ domain: z.string().meta({ description: "The host name the TLS terminator wants a certificate for.", example: "go.example.com" }) });
+const tlsAskSchema = z.object({ domain: z.string(), served: z.literal(true) });
 const domainDeletedSchema = z.object({ deletedLinks: z.number().int().min(0).meta({ description: "How many links were deleted with the domain (0 without `force`)." }) });
 const deliveryParams = webhookIdParams.extend({ deliveryId: z.string().min(1).meta({ description: "The delivery's id (`dlv_…`)." }) });
 const webhookListSchema = z.object({ data: z.array(webhookSchema) });
@@ -454,6 +456,17 @@ function paths(): ZodOpenApiObject["paths"] {
           conflict: "the workspace already has this host",
           domain_taken: "another workspace has verified this host",
         },
+      }),
+    },
+    "/domains/tls-ask": {
+      get: operation({
+        operationId: "askTlsDomain",
+        summary: "May a certificate be issued for this host?",
+        description: "For TLS terminators that issue certificates on demand (Caddy: `on_demand_tls { ask https://app.example.com/api/v1/domains/tls-ask }`): 200 when the host is one of the instance's short domains or a verified custom domain, 404 otherwise.",
+        tag: "Domains",
+        requestParams: { query: tlsAskQuery },
+        ok: { status: 200, description: "The host is served here.", schema: tlsAskSchema },
+        errors: ["validation_failed", "not_found"],
       }),
     },
     "/domains/{id}": {
