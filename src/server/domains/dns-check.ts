@@ -50,6 +50,7 @@ export async function checkDomainDns(host: string, token: string, settings: DnsS
   const name = challengeName(host);
   let verified = false;
   let error: string | null = null;
+  let dnsDown = false;
   try {
     const records = (await orNone(resolver.resolveTxt(name))) ?? [];
     const values = records.map((chunks) => chunks.join("").trim());
@@ -58,9 +59,11 @@ export async function checkDomainDns(host: string, token: string, settings: DnsS
       error = values.length === 0 ? `No TXT record found at ${name}` : `The TXT record at ${name} does not hold this domain's token (found ${values.map((v) => JSON.stringify(v)).join(", ")})`;
     }
   } catch (failure) {
+    dnsDown = true;
     error = `DNS lookup of ${name} failed (${codeOf(failure) || String(failure)}); try again later`;
   }
-  return { verified, error, pointsHere: await pointsAtTarget(resolver, host, settings.target) };
+  // Resolvers that just failed would only make the informational check wait out its timeouts too.
+  return { verified, error, pointsHere: dnsDown ? null : await pointsAtTarget(resolver, host, settings.target) };
 }
 
 /** CNAME to the target host, or A/AAAA among the target's addresses (resolved when it is a name). */
