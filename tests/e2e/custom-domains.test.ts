@@ -163,5 +163,29 @@ describe("custom domains on next start", () => {
       expect(((await api("GET", "/links")).json.data as unknown[]).length).toBe(0);
       await context.close();
     });
+
+    test("without JavaScript: add a domain, and delete it through the confirm step", async () => {
+      const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { "x-forwarded-for": "198.51.100.92" } });
+      const page = await context.newPage();
+      await page.goto(`${app.url}/login?next=%2Fsettings%2Fdomains`);
+      await page.getByLabel("Email").fill(OWNER.email);
+      await page.getByLabel("Password").fill(OWNER.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${app.url}/settings/domains`);
+
+      await page.getByLabel("Domain", { exact: true }).fill("nojs.dunes.test");
+      await page.getByRole("button", { name: "Add domain" }).click();
+      await page.getByText("Added nojs.dunes.test").waitFor();
+      const card = page.locator("li.domain", { has: page.getByRole("heading", { name: "nojs.dunes.test" }) });
+      expect(await card.locator(".status-badge").textContent()).toBe("Pending");
+
+      await card.getByRole("button", { name: "Delete nojs.dunes.test" }).click();
+      await page.waitForURL(/\/settings\/domains\?delete=dom_/);
+      expect(await page.getByRole("heading", { name: "Delete nojs.dunes.test?" }).isVisible()).toBe(true);
+      await page.getByRole("button", { name: "Delete the domain" }).click();
+      await page.waitForURL(`${app.url}/settings/domains`);
+      expect(await page.getByRole("heading", { name: "nojs.dunes.test" }).count()).toBe(0);
+      await context.close();
+    });
   });
 });
