@@ -17,6 +17,7 @@ import type { LinkView } from "@/core/link";
 import { memberPrincipal } from "@/server/auth/principal";
 import { domain } from "@/server/db/schema";
 import { addDomain, recheckDomains } from "@/server/domains/service";
+import { editorOptions } from "@/app/(dashboard)/app/links/_editor/save";
 import { workspaceDomains } from "@/server/links/dashboard";
 import { backends, type TestDatabase } from "../support/databases";
 import { startDnsServer, type TestDnsServer } from "../support/dns-server";
@@ -204,7 +205,13 @@ describe.each(backends())("custom domains on %s", (backend) => {
     const created = await expectJson<LinkView>(await createLink({ url: "https://example.com/served", domain: verified.host, key: "promo" }), 201);
     expect(created.domain).toBe("served.acme.test");
     expect(created.shortLink).toMatch(/^https?:\/\/served\.acme\.test\/promo$/);
-    expect(await workspaceDomains(memberPrincipal(owner.userId, owner.workspaceId, "owner"))).toContain("served.acme.test");
+    // The links list's domain filter and the editor's domain menu offer verified domains only.
+    const ownerPrincipal = memberPrincipal(owner.userId, owner.workspaceId, "owner");
+    expect(await workspaceDomains(ownerPrincipal)).toContain("served.acme.test");
+    const { domains } = await editorOptions(ownerPrincipal);
+    expect(domains[0]).toBe("localhost:3000");
+    expect(domains).toContain("served.acme.test");
+    expect(domains).not.toContain(pending.host);
 
     // The edge's lookup by host + key (the only thing serving needs) finds it; unknown hosts are not found.
     const found = await expectJson<{ link: { id: string; url: string } }>(await lookupRoute(await signedRequest("GET", "/api/internal/v1/links/lookup?domain=served.acme.test&key=promo")), 200);
