@@ -139,7 +139,7 @@ export async function addDomain(principal: Principal, input: CreateDomainInput):
 }
 
 /** Records one DNS check of `row`; verifies it when the TXT record holds its token and nobody else has it. */
-async function recordCheck(db: Db, row: DomainRow): Promise<DomainRow> {
+async function recordCheck(db: Db, row: DomainRow): Promise<{ row: DomainRow; taken: boolean }> {
   const check = await checkDomainDns(row.host, row.token, dnsSettings());
   return db.transaction(async (tx) => {
     await lockHost(tx, row.host);
@@ -156,8 +156,7 @@ async function recordCheck(db: Db, row: DomainRow): Promise<DomainRow> {
       .where(eq(domain.id, row.id))
       .returning();
     if (!updated) throw new ApiError("not_found", `No domain with id '${row.id}'`);
-    if (taken) return Object.assign(updated, { taken: true });
-    return updated;
+    return { row: updated, taken };
   });
 }
 
@@ -184,8 +183,8 @@ export async function verifyDomain(principal: Principal, id: string): Promise<Do
   authorize(principal, "domains:write");
   const db = await getDb();
   const checked = await recordCheck(db, await findDomain(db, principal, id));
-  if ("taken" in checked) throw takenError(checked.host);
-  return presentDomain(checked);
+  if (checked.taken) throw takenError(checked.row.host);
+  return presentDomain(checked.row);
 }
 
 /**
@@ -236,7 +235,7 @@ export async function recheckDomains(db: Db, options: { limit?: number; pendingY
   for (const row of due) {
     try {
       const after = await recordCheck(db, row);
-      if (!row.verifiedAt && after.verifiedAt) verified++;
+      if (!row.verifiedAt && after.row.verifiedAt) verified++;
     } catch (error) {
       // Deleted meanwhile: nothing to record.
       if (!(error instanceof ApiError && error.code === "not_found")) throw error;
