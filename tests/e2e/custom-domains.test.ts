@@ -164,6 +164,27 @@ describe("custom domains on next start", () => {
       await context.close();
     });
 
+    test("a new workspace sees the empty state that says what to do", async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { "x-forwarded-for": "198.51.100.93" } });
+      const page = await context.newPage();
+      await page.goto(`${app.url}/signup`);
+      await page.getByLabel("Your name").fill("Eli");
+      await page.getByLabel("Email").fill("eli@example.com");
+      await page.getByLabel("Password").fill("another long passphrase");
+      await page.getByLabel("Workspace name").fill("Estuary");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL(`${app.url}/app`);
+      await page.goto(`${app.url}/settings/domains`);
+      expect(await page.getByRole("heading", { name: "Domains of Estuary" }).isVisible()).toBe(true);
+      const empty = page.locator(".empty-domains");
+      expect(await empty.textContent()).toContain("Create the DNS TXT record");
+      // Another workspace's domains are not listed here.
+      expect(await page.locator("li.domain").count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Add domain" }).isVisible()).toBe(true);
+      await shots(page, "settings-domains-empty");
+      await context.close();
+    });
+
     test("without JavaScript: add a domain, and delete it through the confirm step", async () => {
       const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 }, extraHTTPHeaders: { "x-forwarded-for": "198.51.100.92" } });
       const page = await context.newPage();
