@@ -24,6 +24,8 @@ describe("parseEdgeConfig defaults", () => {
       appUrl: "http://localhost:3000",
       appHost: "localhost:3000",
       originUrl: "http://localhost:3000",
+      originHost: "localhost:3000",
+      customDomains: true,
       shortDomains: ["localhost:3000"],
       secret: SECRET,
       geo: { trusted: ["vercel", "cloudflare"] },
@@ -183,7 +185,18 @@ describe("parseServerConfig", () => {
       redisKeyPrefix: "signpost:",
       linkMetadata: true,
       outboundAllowlist: [],
+      dnsServers: [],
+      domainTarget: [],
     });
+  });
+
+  test("custom domain settings: CUSTOM_DOMAINS on/off, DNS_SERVERS addresses with ports, DOMAIN_TARGET", () => {
+    const parsed = parseServerConfig({ SIGNPOST_SECRET: SECRET, CUSTOM_DOMAINS: "off", ORIGIN_URL: "http://Origin.Internal:3000", DNS_SERVERS: "1.1.1.1, 127.0.0.1:5353,[2606:4700::1111]:53,::1", DOMAIN_TARGET: "CNAME.Sgn.St." });
+    expect(parsed).toMatchObject({ customDomains: false, originHost: "origin.internal:3000", dnsServers: ["1.1.1.1", "127.0.0.1:5353", "[2606:4700::1111]:53", "::1"], domainTarget: ["cname.sgn.st"] });
+    expect(parseServerConfig({ SIGNPOST_SECRET: SECRET, DOMAIN_TARGET: "203.0.113.7,2001:db8::7" }).domainTarget).toEqual(["203.0.113.7", "2001:db8::7"]);
+    for (const [variable, value] of Object.entries({ CUSTOM_DOMAINS: "yes", DNS_SERVERS: "dns.google", DOMAIN_TARGET: "http://x/" })) {
+      expect(variables(configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, [variable]: value })))).toEqual([variable]);
+    }
   });
 
   test("outbound settings: metadata on/off, the allow-list of hosts, addresses and CIDRs", () => {

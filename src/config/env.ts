@@ -88,6 +88,11 @@ const edgeSchema = z.object({
    * x-forwarded-for, ...). Unset: the IP the host reports, if any.
    */
   TRUSTED_IP_HEADER: headerName.optional(),
+  /**
+   * Whether hosts other than the app host, the origin and SHORT_DOMAINS are answered as custom
+   * short domains (docs/domains.md). `off`: only SHORT_DOMAINS serve short links.
+   */
+  CUSTOM_DOMAINS: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   /** Where `/` on a short-link host (not the app host) sends visitors; unset answers 404. */
   HOME_URL: url.optional(),
   /** How long a correct link password is remembered, in seconds (default one day). */
@@ -138,6 +143,34 @@ const serverSchema = edgeSchema.extend({
   CLICK_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days (0 = keep forever)" }).int("must be a whole number of days").min(0, "must be a number of days (0 = keep forever)").max(36_500, "must be at most 36500 days").default(0),
   /** Prefix of Signpost's Redis keys (the click stream), so several installations can share a Redis. */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "must be 1-64 letters, digits or : _ . -").default("signpost:"),
+  /**
+   * DNS servers that verify custom domains (TXT `_signpost-challenge.<host>`): comma-separated
+   * addresses, optionally with a port (`1.1.1.1,[2606:4700::1111]:53,127.0.0.1:5353`). Unset: the system's.
+   */
+  DNS_SERVERS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|[0-9a-fA-F:]+|\[[0-9a-fA-F:]+\](:\d{1,5})?)$/, "each entry must be an IP address, optionally with a port (1.1.1.1, 127.0.0.1:5353, [::1]:53)"))),
+  /**
+   * Where custom domains should point (shown in the settings, and checked for information): a host
+   * name for a CNAME (`cname.sgn.st`) or IP addresses (`203.0.113.7,2001:db8::7`). Unset: not checked.
+   */
+  DOMAIN_TARGET: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((entry) => entry.trim().toLowerCase().replace(/\.$/, ""))
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[a-z0-9.:-]+$/, "must be a host name or IP addresses, comma-separated"))),
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** A GeoLite2/GeoIP2 Country .mmdb to use instead of the one shipped with Signpost. */
@@ -206,6 +239,8 @@ function finishEdge(raw: z.infer<typeof edgeSchema>) {
     appUrl: raw.APP_URL,
     appHost,
     originUrl: raw.ORIGIN_URL ?? raw.APP_URL,
+    originHost: new URL(raw.ORIGIN_URL ?? raw.APP_URL).host.toLowerCase(),
+    customDomains: raw.CUSTOM_DOMAINS === "on",
     shortDomains: raw.SHORT_DOMAINS && raw.SHORT_DOMAINS.length > 0 ? raw.SHORT_DOMAINS : [appHost],
     secret: raw.SIGNPOST_SECRET,
     geo: {
@@ -240,6 +275,8 @@ function finishServer(raw: z.infer<typeof serverSchema>) {
     outboundAllowlist: raw.OUTBOUND_ALLOWLIST,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     metricsToken: raw.METRICS_TOKEN,
+    dnsServers: raw.DNS_SERVERS,
+    domainTarget: raw.DOMAIN_TARGET,
   };
 }
 
@@ -318,6 +355,9 @@ function readEnv(): Env {
     SIGNPOST_SECRET: process.env.SIGNPOST_SECRET,
     GEO_HEADERS: process.env.GEO_HEADERS,
     HOME_URL: process.env.HOME_URL,
+    CUSTOM_DOMAINS: process.env.CUSTOM_DOMAINS,
+    DNS_SERVERS: process.env.DNS_SERVERS,
+    DOMAIN_TARGET: process.env.DOMAIN_TARGET,
     LINK_PASSWORD_TTL_SECONDS: process.env.LINK_PASSWORD_TTL_SECONDS,
     GEO_COUNTRY_HEADER: process.env.GEO_COUNTRY_HEADER,
     GEO_REGION_HEADER: process.env.GEO_REGION_HEADER,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { servedByEdge, type HostRouting } from "./route-request";
+import { isShortHost, servedByEdge, type HostRouting } from "./route-request";
 
 describe("servedByEdge", () => {
   describe("a short domain that is not the app host", () => {
@@ -51,5 +51,47 @@ describe("servedByEdge", () => {
     const routing: HostRouting = { appHost: "localhost:3000", shortDomains: ["localhost:3000", "localhost:4000"] };
     expect(servedByEdge("localhost:4000", "/api/x", routing)).toBe(true);
     expect(servedByEdge("localhost:3000", "/api/x", routing)).toBe(false);
+  });
+});
+
+describe("custom domains (CUSTOM_DOMAINS=on)", () => {
+  const routing: HostRouting = { appHost: "app.example.com", originHost: "origin.internal:3000", shortDomains: ["sgn.st"], customDomains: true };
+
+  test.each(["go.acme.com", "GO.Acme.COM", "links.xn--bcher-kva.example", "a.b.c.example.org"])("answers every path on the domain name %s at the edge", (host) => {
+    for (const path of ["/abc123", "/", "/api/x", "/login", "/_next/static/x"]) expect(servedByEdge(host, path, routing)).toBe(true);
+    expect(isShortHost(host, routing)).toBe(true);
+  });
+
+  test.each([
+    ["the app host", "app.example.com"],
+    ["the origin host", "origin.internal:3000"],
+    ["a host with a port", "go.acme.com:8080"],
+    ["an IPv4 address", "203.0.113.7"],
+    ["an IPv4 address with a port", "127.0.0.1:3000"],
+    ["an IPv6 literal", "[::1]:3000"],
+    ["a single-label name", "localhost"],
+    ["a single-label name with a port", "localhost:3000"],
+    ["a malformed name", "-bad.example.com"],
+    ["an empty host", ""],
+  ])("leaves %s (%s) to the app", (_what, host) => {
+    expect(isShortHost(host, routing)).toBe(false);
+    for (const path of ["/abc123", "/login", "/api/x"]) expect(servedByEdge(host, path, routing)).toBe(false);
+  });
+
+  test("the app host that is also a short domain keeps its reserved paths", () => {
+    const shared: HostRouting = { appHost: "sgn.st", shortDomains: ["sgn.st"], customDomains: true };
+    expect(servedByEdge("sgn.st", "/login", shared)).toBe(false);
+    expect(servedByEdge("sgn.st", "/abc", shared)).toBe(true);
+    expect(servedByEdge("go.acme.com", "/login", shared)).toBe(true);
+  });
+
+  test("the origin host defaults to the app host", () => {
+    expect(isShortHost("app.example.com", { appHost: "app.example.com", shortDomains: [], customDomains: true })).toBe(false);
+  });
+
+  test("CUSTOM_DOMAINS=off serves SHORT_DOMAINS only", () => {
+    const off: HostRouting = { ...routing, customDomains: false };
+    expect(isShortHost("go.acme.com", off)).toBe(false);
+    expect(isShortHost("sgn.st", off)).toBe(true);
   });
 });

@@ -1,18 +1,36 @@
+import { isDomainName } from "@/core/domains";
 import { isAppPath } from "@/core/reserved";
 
 export interface HostRouting {
   appHost: string;
   shortDomains: readonly string[];
+  /** Where the edge reaches the origin; never a custom domain (it would loop). Defaults to the app host. */
+  originHost?: string;
+  /** Answer other domain names as custom short domains (CUSTOM_DOMAINS, default on). */
+  customDomains?: boolean;
 }
 
 /**
- * The brief's host/path rule. A request on a short domain that is not the app host goes wholly to
+ * Whether a request on `host` is for short links: a configured short domain, or (custom domains on)
+ * any DNS name without a port that is neither the app host nor the origin. Custom domains are not
+ * listed anywhere at the edge: the origin's lookup by host + key answers not-found for a host no
+ * workspace verified, and the edge caches that like any unknown key (docs/decisions/0020).
+ */
+export function isShortHost(host: string, routing: HostRouting): boolean {
+  const normalized = host.toLowerCase();
+  if (routing.shortDomains.includes(normalized)) return true;
+  if (!routing.customDomains) return false;
+  return normalized !== routing.appHost && normalized !== (routing.originHost ?? routing.appHost) && isDomainName(normalized.replace(/\.$/, ""));
+}
+
+/**
+ * The brief's host/path rule. A request on a short host that is not the app host goes wholly to
  * the edge app; where one host is both, the app keeps its reserved prefixes and every other path
  * is a short link.
  */
 export function servedByEdge(host: string, pathname: string, routing: HostRouting): boolean {
   const normalized = host.toLowerCase();
-  if (!routing.shortDomains.includes(normalized)) return false;
+  if (!isShortHost(normalized, routing)) return false;
   if (normalized !== routing.appHost) return true;
   return !isAppPath(pathname);
 }

@@ -14,6 +14,11 @@ export interface Scenario {
   name: string;
   /** The link to create (its `key` is generated per host run); null: no link (unknown key). */
   link: Omit<CreateLinkInput, "key" | "domain"> | null;
+  /**
+   * Where the link lives and the request goes: the host's short domain (default), a custom domain
+   * the workspace verified, or a domain name no workspace verified (no link can exist there).
+   */
+  on?: "custom" | "unclaimed";
   /** Appended to `/<key>` (e.g. "?x=1" or "+"). */
   suffix?: string;
   method?: "GET" | "HEAD" | "POST" | "OPTIONS";
@@ -127,7 +132,18 @@ export const SCENARIOS: Scenario[] = [
     expect: { status: 200, body: ["https://example.com/info-target", "Created"] },
   },
   { name: "OPTIONS: 405 with Allow", link: { url: "https://example.com/o" }, method: "OPTIONS", expect: { status: 405 } },
+  {
+    name: "custom domain: a link on a verified workspace domain, 302",
+    link: { url: "https://example.com/custom-domain" },
+    on: "custom",
+    expect: { status: 302, location: "https://example.com/custom-domain", timing: ["cache", "decide", "edge"], reason: "destination" },
+  },
+  { name: "custom domain nobody verified: 404 page", link: null, on: "unclaimed", expect: { status: 404, body: ["Link not found"] } },
 ];
+
+/** The verified custom domain of the contract's workspace, and a domain name nobody added. */
+export const CUSTOM_DOMAIN = "go.contract.test";
+export const UNCLAIMED_DOMAIN = "nobody.contract.test";
 
 /** A default browser request unless the scenario says otherwise. */
 export function requestHeaders(scenario: Scenario): Record<string, string> {

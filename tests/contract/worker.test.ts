@@ -9,10 +9,10 @@ import { defineContract } from "./suite";
 
 const COMPATIBILITY_DATE = /^compatibility_date\s*=\s*"([\d-]+)"/m.exec(readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8"))![1]!;
 
-defineContract("Cloudflare Worker (workerd)", async () => {
+defineContract("Cloudflare Worker (workerd)", async (originEnv) => {
   const dir = mkdtempSync(path.join(tmpdir(), "signpost-contract-worker-"));
   const { outfile } = await bundleWorker(path.join(dir, "worker.mjs"));
-  const app = await startApp("pglite", { SHORT_DOMAINS: "short.test" });
+  const app = await startApp("pglite", { SHORT_DOMAINS: "short.test", ...originEnv });
   const mf = new Miniflare({
     modules: true,
     scriptPath: outfile,
@@ -25,6 +25,7 @@ defineContract("Cloudflare Worker (workerd)", async () => {
     domain: "short.test",
     // credentials "omit": Miniflare's undici otherwise fails a POST answered with 401.
     request: async (p, init) => (await mf.dispatchFetch(`http://short.test${p}`, { ...init, credentials: "omit" } as never)) as unknown as Response,
+    requestAs: async (host, p, init) => (await mf.dispatchFetch(`http://${host}${p}`, { ...init, credentials: "omit" } as never)) as unknown as Response,
     stop: async () => {
       await mf.dispose();
       await app.stop();

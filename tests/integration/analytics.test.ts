@@ -296,7 +296,7 @@ describe.each(backends())("analytics API on %s", (backend) => {
   beforeAll(async () => {
     ({ testDb, owner } = await openWithOwner(backend));
     other = await createWorkspaceWithKey("Globex", SCOPES);
-    await testDb.database.db.insert(domain).values({ id: "dom_analytics", workspaceId: owner.workspaceId, host: CUSTOM_DOMAIN });
+    await testDb.database.db.insert(domain).values({ id: "dom_analytics", workspaceId: owner.workspaceId, host: CUSTOM_DOMAIN, verifiedAt: new Date() });
     const create = async (name: LinkName, body: Record<string, unknown>, key = owner.key) => {
       links[name] = await expectJson<LinkView>(await createLinkRoute(apiRequest("/api/v1/links", { key, body })), 201);
     };

@@ -287,8 +287,8 @@ describe.each(backends())("links CRUD on %s", (backend) => {
     let taken: LinkView;
     beforeAll(async () => {
       taken = await newLink();
-      await db().insert(domain).values({ id: "dom_crud_acme", workspaceId: owner.workspaceId, host: "go.crud-acme.test" });
-      await db().insert(domain).values({ id: "dom_crud_globex", workspaceId: other.workspaceId, host: "go.crud-globex.test" });
+      await db().insert(domain).values({ id: "dom_crud_acme", workspaceId: owner.workspaceId, host: "go.crud-acme.test", verifiedAt: new Date() });
+      await db().insert(domain).values({ id: "dom_crud_globex", workspaceId: other.workspaceId, host: "go.crud-globex.test", verifiedAt: new Date() });
     });
 
     test("a free key", async () => {

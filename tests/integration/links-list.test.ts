@@ -82,7 +82,7 @@ describe.each(backends())("links list on %s", (backend) => {
     beforeAll(async () => {
       w = await createWorkspaceWithKey("Filters", SCOPES);
       stranger = await createWorkspaceWithKey("Stranger", SCOPES);
-      await db().insert(domain).values({ id: "dom_list_w", workspaceId: w.workspaceId, host: "go.list-w.test" });
+      await db().insert(domain).values({ id: "dom_list_w", workspaceId: w.workspaceId, host: "go.list-w.test", verifiedAt: new Date() });
       const make = async (name: string, body: Record<string, unknown>) => {
         ids[name] = (await create(w.apiKey, body)).id;
       };

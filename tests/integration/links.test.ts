@@ -162,7 +162,7 @@ describe.each(backends())("links API on %s", (backend) => {
     });
 
     test("a workspace's own custom domain works (https short link); another workspace's does not", async () => {
-      await db().insert(domain).values({ id: "dom_acme", workspaceId: owner.workspaceId, host: "go.acme.test" });
+      await db().insert(domain).values({ id: "dom_acme", workspaceId: owner.workspaceId, host: "go.acme.test", verifiedAt: new Date() });
 
       const response = await create({ url: "https://example.com/custom", key: "promo", domain: "GO.ACME.TEST" });
       expect(response.status).toBe(201);
@@ -173,7 +173,7 @@ describe.each(backends())("links API on %s", (backend) => {
     });
 
     test("the same key on different domains is two links", async () => {
-      await db().insert(domain).values({ id: "dom_acme2", workspaceId: owner.workspaceId, host: "links.acme.test" });
+      await db().insert(domain).values({ id: "dom_acme2", workspaceId: owner.workspaceId, host: "links.acme.test", verifiedAt: new Date() });
       expect((await create({ url: "https://example.com/a", key: "twice" })).status).toBe(201);
       expect((await create({ url: "https://example.com/b", key: "twice", domain: "links.acme.test" })).status).toBe(201);
     });

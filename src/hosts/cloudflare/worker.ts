@@ -10,6 +10,7 @@
 import { ConfigError, parseEdgeConfig, type EdgeConfig } from "@/config/env";
 import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
 import { createEdgeLogger } from "@/edge/log";
+import { isShortHost } from "@/edge/route-request";
 
 /** The Worker's bindings: string vars and secrets (other bindings, if any, are ignored). */
 export type WorkerEnv = Record<string, unknown>;
@@ -36,22 +37,23 @@ function buildApp(config: EdgeConfig) {
 }
 
 /** Built on the first request of each isolate (bindings are not available before). */
-let instance: { app: ReturnType<typeof buildApp>; shortDomains: readonly string[] } | undefined;
+let instance: { app: ReturnType<typeof buildApp>; config: EdgeConfig } | undefined;
 
 const worker = {
   async fetch(request: Request, env: WorkerEnv, ctx: WorkerContext): Promise<Response> {
     if (!instance) {
       try {
         const config = workerConfig(env);
-        instance = { app: buildApp(config), shortDomains: config.shortDomains };
+        instance = { app: buildApp(config), config };
       } catch (error) {
         // Logged for `wrangler tail`; visitors get no detail. Not cached: the next request retries.
         createEdgeLogger({ base: { host: "worker" } }).error("signpost worker misconfigured", { error: String(error instanceof Error ? error.message : error) });
         return new Response("Signpost is misconfigured.\n", { status: 500, headers: { "cache-control": "no-store" } });
       }
     }
-    // A route or custom domain outside SHORT_DOMAINS: answer here rather than query the origin.
-    if (!instance.shortDomains.includes(new URL(request.url).host.toLowerCase())) {
+    // A route on the app host or origin, or no domain name: answer here rather than query the origin.
+    // Custom domains (Cloudflare for SaaS, or a route per domain) reach the edge app like SHORT_DOMAINS.
+    if (!isShortHost(new URL(request.url).host, instance.config)) {
       return new Response("Not found.\n", { status: 404, headers: { "cache-control": "no-store", "x-robots-tag": "noindex" } });
     }
     // Bound, not spread: workerd's ExecutionContext methods live on its prototype.

@@ -3,6 +3,7 @@ import { serve, type Http2Bindings, type HttpBindings } from "@hono/node-server"
 import type { RedirectorConfig } from "@/config/env";
 import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
 import { createEdgeLogger, type EdgeLogLevel, type LogWrite } from "@/edge/log";
+import { isShortHost } from "@/edge/route-request";
 import { subscribeLinkChanges, type LinkEventSubscription } from "./link-events";
 
 export type Log = (level: "info" | "warn" | "error", msg: string, extra?: Record<string, unknown>) => void;
@@ -36,7 +37,8 @@ function plainAddress(address: string | undefined): string | null {
 
 /**
  * The standalone redirector: the edge app on a minimal Node HTTP adapter, answering every path on
- * the configured short hosts (and a bare 404 on any other host: it serves short links only).
+ * the configured short hosts and on custom domains (a bare 404 on the app host, the origin and
+ * anything that is not a domain name: it serves short links only).
  * Throws when it cannot start: the port is taken, or in direct mode the database is unreachable or
  * not migrated to this code's schema (`SchemaNotCurrentError`, src/server/internal/direct.ts).
  */
@@ -50,7 +52,6 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
   const { app, links: cache, clicks, close: closeStore } = direct
     ? await (await import("./direct")).createDirectEdgeApp({ ...config, direct }, hooks)
     : { ...createEdgeAppFromConfig(config, hooks), close: async () => {} };
-  const shortHosts = new Set(config.shortDomains);
 
   // Background work the app hands over (click batches, cache refreshes), awaited on shutdown.
   const pending = new Set<Promise<unknown>>();
@@ -73,7 +74,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     hostname: options.hostname,
     fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
       const host = new URL(request.url).host.toLowerCase();
-      if (!shortHosts.has(host)) {
+      if (!isShortHost(host, config)) {
         return new Response("Not a short link host of this redirector.\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
       }
       remoteAddresses.set(request, plainAddress(env.incoming.socket?.remoteAddress));

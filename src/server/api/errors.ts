@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   conflict: 409,
   key_taken: 409,
+  domain_taken: 409,
   setup_done: 409,
   payload_too_large: 413,
   validation_failed: 422,

@@ -170,17 +170,32 @@ export const apikey = pgTable(
 
 // ---- Product tables ---------------------------------------------------------------------------
 
-/** Custom short-link hosts owned by a workspace. The configured SHORT_DOMAINS are shared. */
+/**
+ * Custom short-link hosts of a workspace (docs/domains.md). The configured SHORT_DOMAINS are shared.
+ * Several workspaces may have the same host pending (so nobody can squat a host they cannot prove),
+ * but only one may have it verified: the DNS TXT record `_signpost-challenge.<host>` = `token`.
+ */
 export const domain = pgTable(
   "domain",
   {
     id: text("id").primaryKey(),
     workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
-    host: text("host").notNull().unique(),
+    host: text("host").notNull(),
+    /** The value the TXT record must hold; per domain, shown to the workspace. */
+    token: text("token").notNull().default(sql`replace(gen_random_uuid()::text, '-', '')`),
     verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    /** Last DNS check (on add, "Verify now" or the periodic re-check) and what it found wrong. */
+    checkedAt: timestamp("checked_at", { withTimezone: true }),
+    checkError: text("check_error"),
+    /** Whether the host's A/AAAA/CNAME records point at DOMAIN_TARGET; null when unknown or no target is configured. */
+    pointsHere: boolean("points_here"),
     createdAt: createdAt(),
   },
-  (t) => [index("domain_workspace_id_idx").on(t.workspaceId)],
+  (t) => [
+    index("domain_workspace_id_idx").on(t.workspaceId),
+    uniqueIndex("domain_workspace_host_uidx").on(t.workspaceId, t.host),
+    uniqueIndex("domain_verified_host_uidx").on(t.host).where(sql`verified_at is not null`),
+  ],
 );
 
 export const tag = pgTable(

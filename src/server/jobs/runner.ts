@@ -8,6 +8,7 @@ import { attemptDelivery, dueDeliveries, type DeliveryOptions } from "@/server/w
 import { setDeliveryWaker } from "@/server/webhooks/service";
 import { fillLinkMetadata, LINK_METADATA_QUEUE, LINK_METADATA_SWEEP_CRON, setMetadataQueue, sweepPendingMetadata, type MetadataJob } from "./link-metadata";
 import { PRUNE_CLICKS_CRON, PRUNE_CLICKS_QUEUE, pruneClicks } from "./prune-clicks";
+import { RECHECK_DOMAINS_CRON, RECHECK_DOMAINS_QUEUE, runDomainRecheck } from "./recheck-domains";
 import { PURGE_EXPIRED_AUTH_CRON, PURGE_EXPIRED_AUTH_QUEUE, purgeExpiredAuth } from "./purge-expired-auth";
 
 /**
@@ -27,6 +28,8 @@ export interface BackgroundJobsOptions {
   clickRetentionDays?: number;
   /** Cron (UTC) of the click pruning. Default daily at 03:17. */
   pruneClicksCron?: string;
+  /** Cron (UTC) of the custom-domain DNS re-check. Default every ten minutes. */
+  recheckDomainsCron?: string;
   /**
    * Fill new links' empty title / description / image from their destination pages, under this
    * outbound (SSRF) policy. Absent: this process does not work the metadata queue.
@@ -102,6 +105,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
     await boss.start();
     await registerPurgeExpiredAuth(boss, database, options);
     await registerPruneClicks(boss, database, options);
+    await registerDomainRecheck(boss, database, options);
     await registerLinkMetadata(boss, database, options);
     await registerWebhooks(boss, database, options);
   } catch (error) {
@@ -191,6 +195,13 @@ async function registerPruneClicks(boss: PgBoss, database: Database, options: Ba
     return { deleted };
   });
   await boss.schedule(PRUNE_CLICKS_QUEUE, options.pruneClicksCron ?? PRUNE_CLICKS_CRON, {}, { tz: "UTC" });
+}
+
+async function registerDomainRecheck(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+  // Singleton: one round at a time across every process working this database.
+  await boss.createQueue(RECHECK_DOMAINS_QUEUE, { name: RECHECK_DOMAINS_QUEUE, policy: "singleton", retryLimit: 0, expireInSeconds: 15 * 60 });
+  await boss.work(RECHECK_DOMAINS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => runDomainRecheck(database.db));
+  await boss.schedule(RECHECK_DOMAINS_QUEUE, options.recheckDomainsCron ?? RECHECK_DOMAINS_CRON, {}, { tz: "UTC" });
 }
 
 type SqlResult = { rows: Record<string, unknown>[] };

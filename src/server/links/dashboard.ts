@@ -1,12 +1,11 @@
 import "server-only";
-import { eq } from "drizzle-orm";
 import { listLinksQuerySchema, type ListLinksQuery } from "@/core/link";
 import { serverConfig } from "@/config/env";
 import { ApiError } from "@/server/api/errors";
 import { memberPrincipal, type Principal } from "@/server/auth/principal";
 import type { CurrentSession, Membership } from "@/server/auth/session";
 import { getDb } from "@/server/db/client";
-import { domain as domainTable } from "@/server/db/schema";
+import { verifiedHosts } from "@/server/domains/service";
 import { deleteLinks, updateLinks } from "./service";
 
 /**
@@ -124,11 +123,10 @@ export function safeListReturn(raw: string): string {
   return `${url.pathname}${url.search}`;
 }
 
-/** The short domains a workspace's links can live on: the instance's and its own. */
+/** The short domains a workspace's links can live on: the instance's and its own verified ones. */
 export async function workspaceDomains(principal: Principal): Promise<string[]> {
-  const db = await getDb();
-  const own = await db.select({ host: domainTable.host }).from(domainTable).where(eq(domainTable.workspaceId, principal.workspaceId));
-  return [...new Set([...serverConfig().shortDomains, ...own.map((row) => row.host)])];
+  const own = await verifiedHosts(await getDb(), principal.workspaceId);
+  return [...new Set([...serverConfig().shortDomains, ...own])];
 }
 
 export const BULK_OPERATIONS = ["archive", "unarchive", "delete"] as const;

@@ -37,11 +37,13 @@ async function resolveDomain(db: Db, principal: Principal, requested: string | u
   if (!requested) return config.shortDomains[0]!;
   if (config.shortDomains.includes(requested)) return requested;
   const [owned] = await db
-    .select({ host: domainTable.host })
+    .select({ host: domainTable.host, verifiedAt: domainTable.verifiedAt })
     .from(domainTable)
     .where(and(eq(domainTable.host, requested), eq(domainTable.workspaceId, principal.workspaceId)))
     .limit(1);
   if (!owned) throw new ApiError("validation_failed", `${path("domain")} '${requested}' is not one of this workspace's domains`, path("domain"));
+  // Links only on hosts the workspace proved it controls (docs/domains.md, "Verification").
+  if (!owned.verifiedAt) throw new ApiError("validation_failed", `${path("domain")} '${requested}' is not verified yet; add its DNS TXT record and verify it first`, path("domain"));
   return owned.host;
 }
 
@@ -319,6 +321,27 @@ export async function deleteLinks(principal: Principal, ids: string[], bulk = tr
   await publishLinkChanges(deleted);
   await wakeDeliveries(deliveries);
   return deleted.length;
+}
+
+/**
+ * Deletes every link of a workspace on `host` inside `tx` (a custom domain removed with `force`),
+ * recording their `link.deleted` webhook events there too. Call `announce` once `tx` committed:
+ * it evicts edge caches and wakes webhook delivery.
+ */
+export async function deleteLinksOnDomain(tx: Db, workspaceId: string, host: string): Promise<{ count: number; announce: () => Promise<void> }> {
+  const deleted = await tx
+    .delete(link)
+    .where(and(eq(link.workspaceId, workspaceId), eq(link.domain, host)))
+    .returning({ id: link.id, domain: link.domain, key: link.key });
+  const events = deleted.map((row) => ({ workspaceId, type: "link.deleted" as const, data: { link: row } }));
+  const deliveries = await recordWebhookEvents(tx, events);
+  return {
+    count: deleted.length,
+    announce: async () => {
+      await publishLinkChanges(deleted);
+      await wakeDeliveries(deliveries);
+    },
+  };
 }
 
 export type Availability = { key: string; domain: string; available: boolean; reason: "taken" | "reserved" | "invalid" | null };

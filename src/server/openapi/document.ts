@@ -46,6 +46,7 @@ import {
   variantSchema,
   variantsSchema,
 } from "@/core/link";
+import { createDomainSchema, domainViewSchema } from "@/core/domains";
 import { RESERVED_PATH_PREFIXES } from "@/core/reserved";
 import { qrQuerySchema } from "@/core/qr";
 import { createWebhookSchema, deliveriesQuerySchema, updateWebhookSchema, webhookDeliverySchema, webhookSchema, webhookWithSecretSchema } from "@/core/webhooks";
@@ -65,6 +66,12 @@ const idParams = (what: string) => z.object({ id: z.string().min(1).meta({ descr
 const linkIdParams = idParams("link");
 const tagIdParams = idParams("tag");
 const webhookIdParams = idParams("webhook");
+const domainIdParams = idParams("domain");
+const domainListSchema = z.object({ data: z.array(domainViewSchema) });
+const domainDeleteQuery = z.object({ force: z.enum(["true", "false"]).optional().meta({ description: "`true` deletes the domain's links (and their clicks) with it." }) });
+const tlsAskQuery = z.object({ domain: z.string().meta({ description: "The host name the TLS terminator wants a certificate for.", example: "go.example.com" }) });
+const tlsAskSchema = z.object({ domain: z.string(), served: z.literal(true) });
+const domainDeletedSchema = z.object({ deletedLinks: z.number().int().min(0).meta({ description: "How many links were deleted with the domain (0 without `force`)." }) });
 const deliveryParams = webhookIdParams.extend({ deliveryId: z.string().min(1).meta({ description: "The delivery's id (`dlv_…`)." }) });
 const webhookListSchema = z.object({ data: z.array(webhookSchema) });
 const deliveryListSchema = z.object({ data: z.array(webhookDeliverySchema) });
@@ -98,6 +105,7 @@ const ERROR_EXAMPLES: ErrorExamples = {
   not_found: { message: "No link with id 'lnk_123'" },
   conflict: { message: "A tag named 'launch' already exists", field: "name" },
   key_taken: { message: "key 'launch' is already in use on sgn.st", field: "key" },
+  domain_taken: { message: "host 'go.example.com' is already verified by another workspace", field: "host" },
   setup_done: { message: "This instance is already set up; sign in instead" },
   payload_too_large: { message: "Body is larger than 1000000 bytes" },
   validation_failed: { message: "url must be an absolute http(s) URL", field: "url" },
@@ -171,7 +179,7 @@ interface Op {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "Links" | "Tags" | "Analytics" | "Webhooks" | "Setup";
+  tag: "Links" | "Tags" | "Domains" | "Analytics" | "Webhooks" | "Setup";
   /** Required scope; absent for the unauthenticated setup endpoints. */
   scope?: Scope;
   requestParams?: ZodOpenApiOperationObject["requestParams"];
@@ -422,6 +430,81 @@ function paths(): ZodOpenApiObject["paths"] {
         errors: ["not_found"],
       }),
     },
+    "/domains": {
+      get: operation({
+        operationId: "listDomains",
+        summary: "List custom domains",
+        tag: "Domains",
+        scope: "domains:read",
+        ok: { status: 200, description: "The workspace's custom domains, verified and pending, by host.", schema: domainListSchema },
+        errors: [],
+      }),
+      post: operation({
+        operationId: "addDomain",
+        summary: "Add a custom domain",
+        description: [
+          "Adds the host as `pending`. Create the TXT record in `verification` at your DNS provider and point the host at the instance (`target`), then call verify (pending domains are also re-checked every ten minutes for 30 days).",
+          "Links can only be created on verified domains. A host another workspace has only *pending* can still be added: whoever proves control first gets it.",
+        ].join("\n\n"),
+        tag: "Domains",
+        scope: "domains:write",
+        body: createDomainSchema,
+        example: { host: "go.example.com" },
+        ok: { status: 201, description: "The pending domain, with the TXT record to create.", schema: domainViewSchema },
+        errors: ["conflict", "domain_taken"],
+        notes: {
+          validation_failed: "`host` is not a bare domain name (scheme, path, port, IP address), or is this instance's app host or one of its SHORT_DOMAINS",
+          conflict: "the workspace already has this host",
+          domain_taken: "another workspace has verified this host",
+        },
+      }),
+    },
+    "/domains/tls-ask": {
+      get: operation({
+        operationId: "askTlsDomain",
+        summary: "May a certificate be issued for this host?",
+        description: "For TLS terminators that issue certificates on demand (Caddy: `on_demand_tls { ask https://app.example.com/api/v1/domains/tls-ask }`): 200 when the host is one of the instance's short domains or a verified custom domain, 404 otherwise.",
+        tag: "Domains",
+        requestParams: { query: tlsAskQuery },
+        ok: { status: 200, description: "The host is served here.", schema: tlsAskSchema },
+        errors: ["validation_failed", "not_found"],
+      }),
+    },
+    "/domains/{id}": {
+      get: operation({
+        operationId: "getDomain",
+        summary: "Get a custom domain",
+        tag: "Domains",
+        scope: "domains:read",
+        requestParams: { path: domainIdParams },
+        ok: { status: 200, description: "The domain, with its last check.", schema: domainViewSchema },
+        errors: ["not_found"],
+      }),
+      delete: operation({
+        operationId: "deleteDomain",
+        summary: "Delete a custom domain",
+        description: "Refused with 409 while links use the domain (archived ones too). With `?force=true` those links and their click history are deleted with it, in one transaction (this also needs `links:write`).",
+        tag: "Domains",
+        scope: "domains:write",
+        requestParams: { path: domainIdParams, query: domainDeleteQuery },
+        ok: { status: 200, description: "The domain was deleted.", schema: domainDeletedSchema },
+        errors: ["validation_failed", "not_found", "conflict"],
+        notes: { conflict: "links still use the domain and `force` is not `true`" },
+      }),
+    },
+    "/domains/{id}/verify": {
+      post: operation({
+        operationId: "verifyDomain",
+        summary: "Verify a custom domain now",
+        description: "Looks up the TXT record at once. The answer is 200 either way: `status` says whether it is verified and `checkError` what is missing. A verified domain stays verified when a later check fails (the failure is reported in `checkError`).",
+        tag: "Domains",
+        scope: "domains:write",
+        requestParams: { path: domainIdParams },
+        ok: { status: 200, description: "The domain after the check.", schema: domainViewSchema },
+        errors: ["not_found", "domain_taken"],
+        notes: { domain_taken: "the record is in place, but another workspace verified this host first" },
+      }),
+    },
     "/webhooks": {
       get: operation({
         operationId: "listWebhooks",
@@ -643,6 +726,7 @@ function build(serverUrl: string): OpenApiDocument {
         { name: "Links", description: "Short links and their routing." },
         { name: "Tags", description: "Labels for organising links." },
         { name: "Analytics", description: "Click counts, breakdowns, A/B results and raw exports." },
+        { name: "Domains", description: "Custom short domains, verified by a DNS TXT record (docs/domains.md)." },
         { name: "Webhooks", description: "Signed event deliveries to your endpoints, with retries and a delivery log." },
         { name: "Setup", description: "First-run setup of a new instance (no authentication)." },
       ],

@@ -1,12 +1,11 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
 import type { LinkView, TagView } from "@/core/link";
 import { serverConfig } from "@/config/env";
 import { ApiError } from "@/server/api/errors";
 import { requestHeaders } from "@/server/auth/next";
 import { resolvePrincipal, type Principal } from "@/server/auth/principal";
 import { getDb } from "@/server/db/client";
-import { domain as domainTable } from "@/server/db/schema";
+import { verifiedHosts } from "@/server/domains/service";
 import { checkAvailability, createLink, deleteLink, setArchived, updateLink, type Availability } from "@/server/links/service";
 import { listTags } from "@/server/links/tags";
 import { linkFormValuesSchema, parseForCreate, parseForUpdate, type FieldErrors, type LinkFormValues } from "./form-model";
@@ -89,10 +88,9 @@ export async function removeLink(principal: Principal, id: string): Promise<{ st
   }
 }
 
-/** What the editor offers: the shared short domains, then the workspace's own, and its tags. */
+/** What the editor offers: the shared short domains, then the workspace's own verified ones, and its tags. */
 export async function editorOptions(principal: Principal): Promise<{ domains: string[]; tags: Pick<TagView, "name" | "color">[] }> {
-  const db = await getDb();
-  const own = await db.select({ host: domainTable.host }).from(domainTable).where(and(eq(domainTable.workspaceId, principal.workspaceId))).orderBy(domainTable.host);
+  const own = await verifiedHosts(await getDb(), principal.workspaceId);
   const tags = principal.scopes.has("tags:read") ? await listTags(principal) : [];
-  return { domains: [...new Set([...serverConfig().shortDomains, ...own.map((row) => row.host)])], tags: tags.map(({ name, color }) => ({ name, color })) };
+  return { domains: [...new Set([...serverConfig().shortDomains, ...own])], tags: tags.map(({ name, color }) => ({ name, color })) };
 }
