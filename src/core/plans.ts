@@ -1,0 +1,53 @@
+/**
+ * Billing plans and their limits: the one place they are defined (docs/billing.md shows the same
+ * table). Pure data, shared by the server's enforcement, the settings page and the docs test.
+ */
+
+export const PLANS = ["free", "pro", "business"] as const;
+export type Plan = (typeof PLANS)[number];
+export type PaidPlan = Exclude<Plan, "free">;
+export const PAID_PLANS = ["pro", "business"] as const satisfies readonly PaidPlan[];
+
+/** The resources a plan limits. */
+export const LIMITED_RESOURCES = ["links", "clicks", "members", "domains"] as const;
+export type LimitedResource = (typeof LIMITED_RESOURCES)[number];
+
+/** A limit: a count, or null for unlimited. */
+export type Limits = Record<LimitedResource, number | null>;
+
+export const PLAN_LIMITS: Record<Plan, Limits> = {
+  free: { links: 100, clicks: 10_000, members: 2, domains: 1 },
+  pro: { links: 2_000, clicks: 250_000, members: 10, domains: 10 },
+  business: { links: 25_000, clicks: 2_500_000, members: 50, domains: 100 },
+};
+
+/** Every limit off: what a workspace gets when billing is not configured on the instance. */
+export const UNLIMITED: Limits = { links: null, clicks: null, members: null, domains: null };
+
+export const PLAN_NAMES: Record<Plan, string> = { free: "Free", pro: "Pro", business: "Business" };
+
+/** What each limit counts, in words: for error messages and the settings page. */
+export const RESOURCE_LABELS: Record<LimitedResource, { title: string; unit: string; period: "month" | null }> = {
+  links: { title: "Links created", unit: "links created this month", period: "month" },
+  clicks: { title: "Clicks tracked", unit: "clicks tracked this month", period: "month" },
+  members: { title: "Members", unit: "members and pending invitations", period: null },
+  domains: { title: "Custom domains", unit: "custom domains", period: null },
+};
+
+export function isPlan(value: unknown): value is Plan {
+  return typeof value === "string" && (PLANS as readonly string[]).includes(value);
+}
+
+export function isPaidPlan(value: unknown): value is PaidPlan {
+  return typeof value === "string" && (PAID_PLANS as readonly string[]).includes(value);
+}
+
+/** The first instant of `at`'s calendar month, UTC: monthly limits count from here. */
+export function monthStart(at: Date): Date {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
+}
+
+/** Whether adding `adding` to `used` stays within `limit` (null: unlimited). */
+export function withinLimit(limit: number | null, used: number, adding: number): boolean {
+  return limit === null || used + adding <= limit;
+}
