@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Billing plans and their limits: the one place they are defined (docs/billing.md shows the same
  * table). Pure data, shared by the server's enforcement, the settings page and the docs test.
@@ -51,3 +53,26 @@ export function monthStart(at: Date): Date {
 export function withinLimit(limit: number | null, used: number, adding: number): boolean {
   return limit === null || used + adding <= limit;
 }
+
+/** POST /api/v1/billing/checkout: the paid plan to subscribe to. */
+export const checkoutSchema = z.strictObject({ plan: z.enum(PAID_PLANS, { error: "must be pro or business" }).meta({ description: "The paid plan to subscribe to." }) });
+
+/** A Stripe-hosted page to send the owner's browser to (Checkout or the customer portal). */
+export const stripeRedirectSchema = z.object({ url: z.url().meta({ description: "The Stripe-hosted page: open it in the owner's browser." }) });
+
+/** GET /api/v1/billing. */
+export const billingOverviewSchema = z.object({
+  enabled: z.boolean().meta({ description: "False when billing is not enabled on this instance: then no limit applies." }),
+  plan: z.enum(PLANS).nullable().meta({ description: "The workspace's plan; null when billing is off." }),
+  usage: z.array(
+    z.object({
+      resource: z.enum(LIMITED_RESOURCES),
+      used: z.number().int().min(0).meta({ description: "Links created and human clicks tracked this UTC month; members plus pending invitations; custom domains." }),
+      limit: z.number().int().min(0).nullable().meta({ description: "The plan's limit; null: unlimited." }),
+    }),
+  ),
+  subscription: z
+    .object({ status: z.string().meta({ description: "Stripe's subscription status: active, trialing, past_due, canceled, ..." }), currentPeriodEnd: z.iso.datetime().nullable(), cancelAtPeriodEnd: z.boolean() })
+    .nullable(),
+  hasCustomer: z.boolean().meta({ description: "A Stripe customer exists, so the billing portal can open." }),
+});

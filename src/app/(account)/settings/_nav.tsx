@@ -6,6 +6,7 @@ const PAGES = [
   { href: "/settings/account", label: "Account" },
   { href: "/settings/members", label: "Members" },
   { href: "/settings/api-keys", label: "API keys" },
+  { href: "/settings/billing", label: "Billing" },
 ];
 /** Shown to owners only; the page itself checks who may see it (src/server/observability/status-page.ts). */
 const STATUS_PAGE = { href: "/settings/status", label: "Status" };
