@@ -36,6 +36,23 @@ export const RESOURCE_LABELS: Record<LimitedResource, { title: string; unit: str
   domains: { title: "Custom domains", unit: "custom domains", period: null },
 };
 
+/** A plan's limit in words for the plans table: "1 custom domain", "2,000 links a month". */
+export function describeLimit(resource: LimitedResource, limit: number | null): string {
+  if (limit === null) return `Unlimited ${RESOURCE_LABELS[resource].title.toLowerCase()}`;
+  const n = limit.toLocaleString("en");
+  const one = limit === 1;
+  switch (resource) {
+    case "links":
+      return `${n} ${one ? "link" : "links"} a month`;
+    case "clicks":
+      return `${n} tracked ${one ? "click" : "clicks"} a month`;
+    case "members":
+      return `${n} ${one ? "member" : "members"}, invitations included`;
+    case "domains":
+      return `${n} custom ${one ? "domain" : "domains"}`;
+  }
+}
+
 export function isPlan(value: unknown): value is Plan {
   return typeof value === "string" && (PLANS as readonly string[]).includes(value);
 }

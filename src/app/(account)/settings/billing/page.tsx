@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { LIMITED_RESOURCES, PAID_PLANS, PLAN_LIMITS, PLAN_NAMES, RESOURCE_LABELS, PLANS, type LimitedResource } from "@/core/plans";
+import { describeLimit, LIMITED_RESOURCES, PAID_PLANS, PLAN_LIMITS, PLAN_NAMES, RESOURCE_LABELS, PLANS, type LimitedResource } from "@/core/plans";
 import { billingOverview } from "@/server/billing/overview";
 import { isLiveStatus } from "@/server/billing/subscription";
 import { AccountForm } from "../../_components/account-form";
@@ -104,7 +104,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Prom
                   <ul>
                     {LIMITED_RESOURCES.map((resource) => (
                       <li key={resource}>
-                        {number(PLAN_LIMITS[plan][resource] ?? Infinity)} {RESOURCE_LABELS[resource].unit}
+                        {describeLimit(resource, PLAN_LIMITS[plan][resource])}
                       </li>
                     ))}
                   </ul>
