@@ -13,15 +13,18 @@ import { POST as portalRoute } from "@/app/api/v1/billing/portal/route";
 import { POST as bulkCreate } from "@/app/api/v1/links/bulk/route";
 import { POST as createRoute } from "@/app/api/v1/links/route";
 import { POST as stripeWebhookRoute } from "@/app/api/webhooks/stripe/route";
-import type { LinkView } from "@/core/link";
+import { refusal } from "@/app/(dashboard)/app/links/_editor/save";
+import type { CreateLinkInput, LinkView } from "@/core/link";
 import { PLAN_LIMITS, type Plan } from "@/core/plans";
 import { isGatedPath } from "@/edge/session-gate";
 import { servedByEdge } from "@/edge/route-request";
 import { AccountError, cancelInvitation, inviteMember, signIn } from "@/server/auth/accounts";
+import { memberPrincipal } from "@/server/auth/principal";
 import { clicksOverLimit } from "@/server/billing/clicks";
 import { enforcePlanLimit, monthKey } from "@/server/billing/limits";
 import type { BillingOverview } from "@/server/billing/overview";
 import { recordClicks } from "@/server/clicks/ingest";
+import { createLink } from "@/server/links/service";
 import { click, clickRollupDay, domain, invitation, link, stripeEvent, workspaceBilling, workspaceUsage } from "@/server/db/schema";
 import { backends, type TestDatabase } from "../support/databases";
 import { FakeStripe, signedEvent } from "../support/fake-stripe";
@@ -211,6 +214,12 @@ describe.each(backends())("billing on %s", (backend) => {
     await expectJson<LinkView>(await createRoute(apiRequest("/api/v1/links", { key: owner.key, body: { url: "https://example.com/last" } })), 201);
     expect(await linksCreated()).toBe(limit);
     await expectApiError(await createRoute(apiRequest("/api/v1/links", { key: owner.key, body: { url: "https://example.com/over" } })), 402, "plan_limit_reached", "links");
+    // The link editor shows the limit as the form's message (no field of the form is at fault).
+    const refused = await createLink(memberPrincipal(owner.userId, owner.workspaceId, "owner"), { url: "https://example.com/editor" } as CreateLinkInput).then(
+      () => expect.unreachable("should have been refused"),
+      (error: unknown) => refusal(error),
+    );
+    expect(refused).toEqual({ status: "error", message: expect.stringContaining("Free plan allows 100 links"), fields: {} });
 
     // A bigger plan lifts it at once.
     await setPlan("pro");
