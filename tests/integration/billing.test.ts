@@ -187,6 +187,24 @@ describe.each(backends())("billing on %s", (backend) => {
     expect(await billingRow()).toMatchObject({ plan: "free", subscriptionStatus: "canceled" });
   });
 
+  test("Stripe unreachable for the re-read: 500, nothing stored, so Stripe's retry applies the event later", async () => {
+    const customer = (await billingRow())!.stripeCustomerId!;
+    const subscription = stripe.setSubscription({ customer, price: PRICES.pro, status: "active" });
+    const event = signedEvent(WEBHOOK_SECRET, { type: "customer.subscription.created", object: subscription });
+    const before = { events: await eventCount(), row: await billingRow() };
+    stripe.failNext = 3; // the SDK's first try and its two retries
+    await expectApiError(await deliver(event), 500, "internal_error");
+    expect(await eventCount()).toBe(before.events);
+    expect(await billingRow()).toEqual(before.row);
+
+    expect(await expectJson(await deliver(event), 200)).toEqual({ received: true, duplicate: false });
+    expect(await billingRow()).toMatchObject({ plan: "pro", stripeSubscriptionId: subscription.id });
+    // Back to where the next tests expect the workspace: its subscription canceled, on Free.
+    const canceled = stripe.setSubscription({ id: subscription.id, customer, price: PRICES.pro, status: "canceled" });
+    await expectJson(await deliver(signedEvent(WEBHOOK_SECRET, { type: "customer.subscription.deleted", object: canceled })), 200);
+    expect(await billingRow()).toMatchObject({ plan: "free", subscriptionStatus: "canceled" });
+  });
+
   test("a state read from Stripe earlier than the stored one is ignored", async () => {
     const { applySubscription } = await import("@/server/billing/subscription");
     const { serverConfig } = await import("@/config/env");
