@@ -7,10 +7,11 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
 import { FakeStripe, signedEvent } from "../support/fake-stripe";
+import { linkIn, startSmtp, type TestSmtp } from "../integration/auth-helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -26,11 +27,30 @@ describe.skipIf(!haveChromium)("billing page in chromium", () => {
   let apiKey: string;
   let workspaceId: string;
   const stripe = new FakeStripe();
+  let smtp: TestSmtp;
+  /** The subscription the first test creates: the second cancels it. */
+  let paid: { customer: string; subscription: string } | null = null;
+
+  async function signIn(page: Page, email: string, password = PASSWORD) {
+    await page.goto(`${app.url}/login`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  }
+
+  async function deliver(type: string, object: unknown) {
+    const event = signedEvent(WEBHOOK_SECRET, { type, object });
+    const response = await fetch(`${app.url}/api/webhooks/stripe`, { method: "POST", headers: { "stripe-signature": event.signature, "content-type": "application/json" }, body: event.body });
+    expect(response.status).toBe(200);
+  }
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await stripe.start();
+    smtp = await startSmtp();
     app = await startApp(process.env.DATABASE_URL ? "postgres" : "pglite", {
+      SMTP_URL: smtp.url,
       STRIPE_SECRET_KEY: "sk_test_e2e_billing",
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       STRIPE_PRICE_PRO: PRICES.pro,
@@ -55,6 +75,7 @@ describe.skipIf(!haveChromium)("billing page in chromium", () => {
     await browser?.close();
     await app?.stop();
     await stripe.stop();
+    await smtp?.stop();
   });
 
   test("usage against the Free plan, upgrade through Checkout, the webhook sets Pro, portal offered", async () => {
@@ -100,6 +121,7 @@ describe.skipIf(!haveChromium)("billing page in chromium", () => {
 
       // Stripe completes the payment and tells us, signed, through the middleware to Node.
       const subscription = stripe.setSubscription({ customer: session.params.customer!, price: PRICES.pro, status: "active", workspaceId });
+      paid = { customer: session.params.customer!, subscription: subscription.id };
       const event = signedEvent(WEBHOOK_SECRET, {
         type: "checkout.session.completed",
         object: { id: "cs_e2e", object: "checkout.session", customer: session.params.customer, subscription: subscription.id, client_reference_id: workspaceId },
@@ -123,6 +145,63 @@ describe.skipIf(!haveChromium)("billing page in chromium", () => {
       expect(stripe.calls("POST", "/v1/billing_portal/sessions")[0]!.params.return_url).toBe(`${app.url}/settings/billing`);
     } finally {
       await context.close();
+    }
+  });
+  test("a viewer sees the plan read-only; back on Free, the members page refuses an invitation past the limit", async () => {
+    expect(paid).not.toBeNull();
+    const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const viewerContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    try {
+      const owner = await ownerContext.newPage();
+      await signIn(owner, "ada@example.com");
+      await owner.goto(`${app.url}/settings/members`);
+      await owner.getByLabel("Email").fill("pip@example.com");
+      await owner.getByLabel("Role").selectOption("viewer");
+      await owner.getByRole("button", { name: "Send invitation" }).click();
+      await owner.getByText("Invitation sent to pip@example.com").waitFor();
+
+      // Pip signs up from the invitation, confirms the email and joins as a viewer.
+      const invite = linkIn(await smtp.next("pip@example.com"), `${app.url}/invite/`);
+      const pip = await viewerContext.newPage();
+      await pip.goto(`${app.url}/signup?invitation=${invite.pathname.split("/").at(-1)}`);
+      await pip.getByLabel("Your name").fill("Pip");
+      await pip.getByLabel("Password").fill("invited viewer passphrase");
+      await pip.getByRole("button", { name: "Create account" }).click();
+      await pip.waitForURL(`${app.url}${invite.pathname}`);
+      const confirm = linkIn(await smtp.next("pip@example.com"), `${app.url}/verify-email?token=`);
+      await pip.goto(confirm.href);
+      await pip.getByRole("button", { name: "Confirm my email" }).click();
+      await pip.getByText("Your email address is confirmed").waitFor();
+      await pip.goto(invite.href);
+      await pip.getByRole("button", { name: "Join Acme" }).click();
+      await pip.waitForURL(`${app.url}/settings/members`);
+
+      await pip.goto(`${app.url}/settings/billing`);
+      expect(await pip.getByRole("heading", { name: "Pro plan" }).count()).toBe(1);
+      expect(await pip.locator("li.usage", { hasText: "Members" }).locator(".usage-figure").textContent()).toBe("2 of 10");
+      expect(await pip.getByRole("button").count()).toBe(0);
+      expect(await pip.getByText("Only an owner of the workspace can change its plan.").count()).toBe(1);
+      expect(await pip.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+      await pip.screenshot({ path: path.join(SCREENSHOTS, "billing-viewer-phone.png"), fullPage: true });
+
+      // The subscription is cancelled in Stripe: the workspace is back on Free, at its member limit.
+      const canceled = stripe.setSubscription({ id: paid!.subscription, customer: paid!.customer, price: PRICES.pro, status: "canceled" });
+      await deliver("customer.subscription.deleted", canceled);
+      await owner.goto(`${app.url}/settings/billing`);
+      expect(await owner.getByRole("heading", { name: "Free plan" }).count()).toBe(1);
+      const members = owner.locator("li.usage", { hasText: "Members" });
+      expect(await members.locator(".usage-figure").textContent()).toBe("2 of 2");
+      expect(await members.locator(".usage-bar").getAttribute("class")).toContain("usage-full");
+      expect(await owner.getByRole("button", { name: "Upgrade to Pro" }).count()).toBe(1);
+
+      await owner.goto(`${app.url}/settings/members`);
+      await owner.getByLabel("Email").fill("quinn@example.com");
+      await owner.getByRole("button", { name: "Send invitation" }).click();
+      await owner.getByText("The Free plan allows 2 members and pending invitations; this workspace has 2.").waitFor();
+      await owner.screenshot({ path: path.join(SCREENSHOTS, "billing-members-limit-desktop.png"), fullPage: true });
+    } finally {
+      await ownerContext.close();
+      await viewerContext.close();
     }
   });
 });
