@@ -13,6 +13,7 @@ import { POST as portalRoute } from "@/app/api/v1/billing/portal/route";
 import { POST as bulkCreate } from "@/app/api/v1/links/bulk/route";
 import { POST as createRoute } from "@/app/api/v1/links/route";
 import { POST as stripeWebhookRoute } from "@/app/api/webhooks/stripe/route";
+import { GET as metricsRoute } from "@/app/metrics/route";
 import { refusal } from "@/app/(dashboard)/app/links/_editor/save";
 import type { CreateLinkInput, LinkView } from "@/core/link";
 import { PLAN_LIMITS, type Plan } from "@/core/plans";
@@ -131,6 +132,8 @@ describe.each(backends())("billing on %s", (backend) => {
     await expectApiError(await deliver(forged), 400, "invalid_signature", "stripe-signature");
     await expectApiError(await deliver({ body: genuine.body.replace('"active"', '"trialing"'), signature: genuine.signature }), 400, "invalid_signature", "stripe-signature");
     await expectApiError(await stripeWebhookRoute(new Request("http://localhost:3000/api/webhooks/stripe", { method: "POST", body: genuine.body })), 400, "invalid_signature", "stripe-signature");
+
+    await expectApiError(await deliver({ body: "x".repeat(1_000_001), signature: genuine.signature }), 413, "payload_too_large");
 
     expect(await eventCount()).toBe(before.events);
     expect(await billingRow()).toEqual(before.row);
@@ -311,6 +314,8 @@ describe.each(backends())("billing on %s", (backend) => {
     expect(humans.map((h) => stored.has(h.id))).toEqual([true, true, false, false, false]);
     expect(stored.has(bot.id)).toBe(true);
     expect(clicksOverLimit.dropped - dropped).toBe(3);
+    const metrics = await (await metricsRoute(new Request("http://localhost:3000/metrics"))).text();
+    expect(metrics).toContain(`\nsignpost_clicks_over_plan_limit_total ${clicksOverLimit.dropped}\n`);
 
     // Redelivered: the two stored ones are duplicates, not new clicks over the limit.
     expect(await recordClicks(humans.slice(0, 2))).toEqual({ accepted: 0, duplicates: 2, unknownLinks: 0 });
