@@ -19,7 +19,7 @@ import type { CreateLinkInput, LinkView } from "@/core/link";
 import { PLAN_LIMITS, type Plan } from "@/core/plans";
 import { isGatedPath } from "@/edge/session-gate";
 import { servedByEdge } from "@/edge/route-request";
-import { AccountError, cancelInvitation, inviteMember, signIn } from "@/server/auth/accounts";
+import { AccountError, cancelInvitation, deleteWorkspace, inviteMember, signIn } from "@/server/auth/accounts";
 import { memberPrincipal } from "@/server/auth/principal";
 import { clicksOverLimit } from "@/server/billing/clicks";
 import { enforcePlanLimit, monthKey } from "@/server/billing/limits";
@@ -166,6 +166,10 @@ describe.each(backends())("billing on %s", (backend) => {
     expect((await billingRow())!.plan).toBe("business");
 
     await expectApiError(await checkoutRoute(asOwner("/api/v1/billing/checkout", { plan: "pro" })), 409, "conflict", "plan");
+    // Deleting a paying workspace would leave Stripe charging for it.
+    const refused = await deleteWorkspace(ownerJar.headers(), "Acme").then(() => expect.unreachable("should have been refused"), (e: unknown) => e as AccountError);
+    expect(refused).toMatchObject({ code: "subscription_active" });
+    expect(refused.message).toContain("Cancel it under Settings → Billing → Manage billing first");
   });
 
   test("out of order: a late 'updated' after 'deleted' does not bring the plan back; payment failure keeps the plan, past due", async () => {

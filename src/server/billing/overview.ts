@@ -4,6 +4,7 @@ import { LIMITED_RESOURCES, type LimitedResource, type Plan } from "@/core/plans
 import { getDb } from "@/server/db/client";
 import { workspaceBilling } from "@/server/db/schema";
 import { limitsOf, usageOf } from "./limits";
+import { isLiveStatus } from "./subscription";
 
 export interface BillingOverview {
   /** False: billing is not enabled on this instance (no limits). */
@@ -28,4 +29,11 @@ export async function billingOverview(workspaceId: string): Promise<BillingOverv
     subscription: row?.subscriptionStatus ? { status: row.subscriptionStatus, currentPeriodEnd: row.currentPeriodEnd, cancelAtPeriodEnd: row.cancelAtPeriodEnd } : null,
     hasCustomer: !!row?.stripeCustomerId,
   };
+}
+
+/** Whether the workspace pays for a subscription now (active, trialing or past due). */
+export async function hasLiveSubscription(workspaceId: string): Promise<boolean> {
+  const db = await getDb();
+  const [row] = await db.select({ status: workspaceBilling.subscriptionStatus }).from(workspaceBilling).where(eq(workspaceBilling.workspaceId, workspaceId)).limit(1);
+  return isLiveStatus(row?.status);
 }
