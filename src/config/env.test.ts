@@ -187,6 +187,7 @@ describe("parseServerConfig", () => {
       outboundAllowlist: [],
       dnsServers: [],
       domainTarget: [],
+      billing: null,
     });
   });
 
@@ -443,5 +444,21 @@ describe("parseRedirectorConfig (standalone Node redirector)", () => {
   test("the redirector's own problems are reported with the edge ones", () => {
     const error = configErrorOf(() => parseRedirectorConfig({ SHORT_DOMAINS: "a b", REDIRECTOR_PORT: "x", REDIRECTOR_WORKERS: "x" }));
     expect(variables(error)).toEqual(["REDIRECTOR_PORT", "REDIRECTOR_WORKERS", "SHORT_DOMAINS", "SIGNPOST_SECRET"]);
+  });
+
+  test("billing is off without STRIPE_SECRET_KEY, and then needs the webhook secret and both prices", () => {
+    expect(parseServerConfig({ SIGNPOST_SECRET: SECRET }).billing).toBeNull();
+    const error = configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, STRIPE_SECRET_KEY: "sk_test_abc" }));
+    expect(variables(error)).toEqual(["STRIPE_PRICE_BUSINESS", "STRIPE_PRICE_PRO", "STRIPE_WEBHOOK_SECRET"]);
+    expect(error.message).toContain("is required when STRIPE_SECRET_KEY is set");
+    const full = { SIGNPOST_SECRET: SECRET, STRIPE_SECRET_KEY: "sk_test_abc", STRIPE_WEBHOOK_SECRET: "whsec_abc", STRIPE_PRICE_PRO: "price_p", STRIPE_PRICE_BUSINESS: "price_b" };
+    expect(parseServerConfig(full).billing).toEqual({ secretKey: "sk_test_abc", webhookSecret: "whsec_abc", prices: { pro: "price_p", business: "price_b" }, api: null });
+    expect(parseServerConfig({ ...full, STRIPE_API_URL: "http://127.0.0.1:12111" }).billing?.api).toEqual({ host: "127.0.0.1", port: 12111, protocol: "http" });
+    expect(parseServerConfig({ ...full, STRIPE_API_URL: "https://stripe.internal" }).billing?.api).toEqual({ host: "stripe.internal", port: 443, protocol: "https" });
+  });
+
+  test.each([["STRIPE_SECRET_KEY", "pk_live_x"], ["STRIPE_WEBHOOK_SECRET", "secret"], ["STRIPE_PRICE_PRO", "prod_x"], ["STRIPE_API_URL", "ftp://x"]])("rejects %s=%s and names it", (variable, value) => {
+    const error = configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, [variable]: value }));
+    expect(variables(error)).toContain(variable);
   });
 });

@@ -175,6 +175,18 @@ const serverSchema = edgeSchema.extend({
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** A GeoLite2/GeoIP2 Country .mmdb to use instead of the one shipped with Signpost. */
   GEOIP_DATABASE: z.string().min(1).optional(),
+  /**
+   * Billing (docs/billing.md): on only when STRIPE_SECRET_KEY is set; then the webhook secret and
+   * both price ids are required. Off: every plan limit is unlimited.
+   */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_[A-Za-z0-9_]+$/, "must be a Stripe secret or restricted key (sk_… or rk_…)").optional(),
+  /** Signing secret of the Stripe webhook endpoint (`whsec_…`) for POST /api/webhooks/stripe. */
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "must be a webhook signing secret (whsec_…)").optional(),
+  /** Stripe price ids (`price_…`) of the paid plans' monthly subscriptions. */
+  STRIPE_PRICE_PRO: z.string().regex(/^price_[A-Za-z0-9_]+$/, "must be a Stripe price id (price_…)").optional(),
+  STRIPE_PRICE_BUSINESS: z.string().regex(/^price_[A-Za-z0-9_]+$/, "must be a Stripe price id (price_…)").optional(),
+  /** Where the Stripe SDK sends API calls, e.g. http://127.0.0.1:12111 for stripe-mock. Default: Stripe. */
+  STRIPE_API_URL: url.optional(),
   /** Fill a new link's missing title, description and image from its destination's HTML meta tags. */
   LINK_METADATA: z.enum(["on", "off"], { error: "must be on or off" }).default("on"),
   /**
@@ -277,6 +289,34 @@ function finishServer(raw: z.infer<typeof serverSchema>) {
     metricsToken: raw.METRICS_TOKEN,
     dnsServers: raw.DNS_SERVERS,
     domainTarget: raw.DOMAIN_TARGET,
+    billing: billingOf(raw),
+  };
+}
+
+export interface BillingConfig {
+  secretKey: string;
+  webhookSecret: string;
+  /** Price id per paid plan. */
+  prices: { pro: string; business: string };
+  /** The SDK's host, port and protocol when STRIPE_API_URL points elsewhere than Stripe. */
+  api: { host: string; port: number; protocol: "http" | "https" } | null;
+}
+
+/** Billing settings, or null when billing is off (STRIPE_SECRET_KEY unset). */
+function billingOf(raw: z.infer<typeof serverSchema>): BillingConfig | null {
+  if (!raw.STRIPE_SECRET_KEY) return null;
+  const missing = (["STRIPE_WEBHOOK_SECRET", "STRIPE_PRICE_PRO", "STRIPE_PRICE_BUSINESS"] as const).filter((name) => !raw[name]);
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map((variable) => ({ variable, problem: "is required when STRIPE_SECRET_KEY is set (billing on)" })));
+  }
+  const api = raw.STRIPE_API_URL ? new URL(raw.STRIPE_API_URL) : null;
+  return {
+    secretKey: raw.STRIPE_SECRET_KEY,
+    webhookSecret: raw.STRIPE_WEBHOOK_SECRET!,
+    prices: { pro: raw.STRIPE_PRICE_PRO!, business: raw.STRIPE_PRICE_BUSINESS! },
+    api: api
+      ? { host: api.hostname, port: Number(api.port) || (api.protocol === "https:" ? 443 : 80), protocol: api.protocol === "https:" ? "https" : "http" }
+      : null,
   };
 }
 
@@ -380,6 +420,11 @@ function readEnv(): Env {
     OUTBOUND_ALLOWLIST: process.env.OUTBOUND_ALLOWLIST,
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
     METRICS_TOKEN: process.env.METRICS_TOKEN,
+    STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET: process.env.STRIPE_WEBHOOK_SECRET,
+    STRIPE_PRICE_PRO: process.env.STRIPE_PRICE_PRO,
+    STRIPE_PRICE_BUSINESS: process.env.STRIPE_PRICE_BUSINESS,
+    STRIPE_API_URL: process.env.STRIPE_API_URL,
     REDIRECTOR_PORT: process.env.REDIRECTOR_PORT,
     REDIRECTOR_WORKERS: process.env.REDIRECTOR_WORKERS,
     REDIRECTOR_CLICK_BUFFER: process.env.REDIRECTOR_CLICK_BUFFER,

@@ -22,6 +22,7 @@ import {
   updateLinkSchema,
   updateTagSchema,
 } from "@/core/link";
+import { checkoutSchema } from "@/core/plans";
 import { ERROR_CODES } from "@/server/api/errors";
 import { buildOpenApiDocument } from "@/server/openapi/document";
 import { REFERENCE_ASSETS } from "@/server/openapi/reference-assets";
@@ -58,6 +59,9 @@ const ENDPOINTS: Record<string, string[]> = {
   "/analytics/top": ["get"],
   "/analytics/variants": ["get"],
   "/analytics/export": ["get"],
+  "/billing": ["get"],
+  "/billing/checkout": ["post"],
+  "/billing/portal": ["post"],
 };
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -186,6 +190,7 @@ describe("OpenAPI document", () => {
       ["/tags", "post", createTagSchema],
       ["/tags/{id}", "patch", updateTagSchema],
       ["/setup", "post", setupSchema],
+      ["/billing/checkout", "post", checkoutSchema],
     ];
     for (const [path, method, schema] of bodies) {
       const example = op(doc, path, method).requestBody.content["application/json"].example;
@@ -271,12 +276,13 @@ describe("OpenAPI document", () => {
     const doc = document();
     const auth = { "401": ["unauthorized"], "403": ["insufficient_scope"] };
     const body = { "400": ["invalid_json"], "413": ["payload_too_large"], "422": ["validation_failed"] };
-    expect(documentedErrors(op(doc, "/links", "post"))).toEqual({ ...auth, ...body, "409": ["conflict", "key_taken"] });
+    expect(documentedErrors(op(doc, "/links", "post"))).toEqual({ ...auth, ...body, "402": ["plan_limit_reached"], "409": ["conflict", "key_taken"] });
     expect(documentedErrors(op(doc, "/links", "get"))).toEqual({ ...auth, "400": ["bad_request"], "422": ["validation_failed"] });
     expect(documentedErrors(op(doc, "/links/{id}", "get"))).toEqual({ ...auth, "404": ["not_found"] });
     expect(documentedErrors(op(doc, "/links/{id}", "patch"))).toEqual({ ...auth, ...body, "404": ["not_found"], "409": ["key_taken"] });
     expect(documentedErrors(op(doc, "/links/{id}", "delete"))).toEqual({ ...auth, "404": ["not_found"] });
-    expect(documentedErrors(op(doc, "/links/bulk", "post"))).toEqual({ ...auth, ...body, "409": ["conflict", "key_taken"] });
+    expect(documentedErrors(op(doc, "/links/bulk", "post"))).toEqual({ ...auth, ...body, "402": ["plan_limit_reached"], "409": ["conflict", "key_taken"] });
+    expect(documentedErrors(op(doc, "/billing/checkout", "post"))).toEqual({ ...auth, ...body, "403": ["forbidden", "insufficient_scope"], "404": ["billing_disabled"], "409": ["conflict"] });
     expect(documentedErrors(op(doc, "/links/bulk", "delete"))).toEqual({ ...auth, ...body, "404": ["not_found"] });
     expect(op(doc, "/links/bulk", "post").responses["413"].description).toContain("more than 1000 items");
     expect(op(doc, "/links/bulk", "delete").responses["413"].content["application/json"].examples.payload_too_large.value.error).toMatchObject({ field: "ids" });

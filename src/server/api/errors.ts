@@ -5,10 +5,13 @@ import { z } from "zod";
 export const ERROR_CODES = {
   invalid_json: 400,
   bad_request: 400,
+  invalid_signature: 400,
   unauthorized: 401,
+  plan_limit_reached: 402,
   insufficient_scope: 403,
   forbidden: 403,
   not_found: 404,
+  billing_disabled: 404,
   method_not_allowed: 405,
   conflict: 409,
   key_taken: 409,

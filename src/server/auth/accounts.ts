@@ -3,6 +3,9 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { APIError } from "better-auth/api";
 import { isRole, SCOPES, scopesToPermissions, permissionsToScopes, type Role, type Scope } from "@/core/scopes";
 import { serverConfig } from "@/config/env";
+import { ApiError } from "@/server/api/errors";
+import { hasLiveSubscription } from "@/server/billing/overview";
+import { withSeatAvailable } from "@/server/billing/seats";
 import { getDb } from "@/server/db/client";
 import { apikey, invitation, member, organization, session as sessionTable, user } from "@/server/db/schema";
 import { emailDelivery, EMAIL_NOT_CONFIGURED_MESSAGE } from "@/server/email/mailer";
@@ -291,6 +294,10 @@ export async function createWorkspace(headers: Headers, name: string): Promise<{
 export async function deleteWorkspace(headers: Headers, confirmName: string): Promise<void> {
   const current = await requireAction(headers, "workspace:delete").catch(translate);
   if (confirmName.trim() !== current.workspace.name) throw new AccountError("Type the workspace's name exactly to confirm.", "confirm");
+  // Deleting the workspace would leave Stripe charging for it: the subscription goes first.
+  if (await hasLiveSubscription(current.workspace.id)) {
+    throw new AccountError("This workspace has a paid subscription. Cancel it under Settings → Billing → Manage billing first, then delete the workspace.", undefined, "subscription_active");
+  }
   const auth = await getAuth();
   try {
     await auth.api.deleteOrganization({ body: { organizationId: current.workspace.id }, headers });
@@ -349,10 +356,14 @@ export async function inviteMember(headers: Headers, email: string, role: Role):
   requireEmail();
   const auth = await getAuth();
   try {
-    const created = await auth.api.createInvitation({ body: { email, role, organizationId: current.workspace.id, resend: true }, headers });
+    // A pending invitation holds a seat: the plan's member limit counts members and invitations.
+    const created = await withSeatAvailable(current.workspace.id, () =>
+      auth.api.createInvitation({ body: { email, role, organizationId: current.workspace.id, resend: true }, headers }),
+    );
     if (!created) throw new AccountError("The invitation could not be created.");
     return { invitationId: created.id, url: emailLinks.invitation(serverConfig().appUrl, created.id) };
   } catch (error) {
+    if (error instanceof ApiError) throw new AccountError(error.message, error.field, error.code);
     translate(error, "email");
   }
 }

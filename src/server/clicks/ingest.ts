@@ -2,6 +2,7 @@ import "server-only";
 import { inArray, sql } from "drizzle-orm";
 import { CLICK_DIMENSIONS, TOTAL_DIMENSION, UNKNOWN_VALUE, type ClickDimension } from "@/core/analytics";
 import { COUNTED_REASONS, type ClickEvent } from "@/core/link";
+import { countClicksOverLimit, withinClickLimits } from "@/server/billing/clicks";
 import { getDb, type Db } from "@/server/db/client";
 import { click, clickRollupDay, clickRollupHour, clickVisitorHour, link } from "@/server/db/schema";
 import { CLICKS_PER_EVENT, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
@@ -31,7 +32,7 @@ type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork">[], db?: Db): Promise<IngestResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0, unknownLinks: 0 };
   const database = db ?? (await getDb());
-  const { result, deliveries } = await database.transaction(async (tx) => {
+  const { result, deliveries, dropped } = await database.transaction(async (tx) => {
     const linkIds = [...new Set(events.map((e) => e.linkId))];
     const known = await tx.select({ id: link.id, workspaceId: link.workspaceId, domain: link.domain, key: link.key }).from(link).where(inArray(link.id, linkIds));
     const workspaceOf = new Map(known.map((row) => [row.id, row.workspaceId]));
@@ -65,7 +66,8 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
         receivedAt: now,
       });
     }
-    const rows = [...byId.values()];
+    const limited = await withinClickLimits(tx, [...byId.values()].map((row) => ({ ...row, tracked: !row.isBot && isCounted(row.reason) })));
+    const rows = limited.kept.map(({ tracked: _, ...row }) => row);
     const inserted = rows.length ? await insertClicks(tx, rows) : [];
 
     const counted = inserted.filter((row) => !row.isBot && isCounted(row.reason));
@@ -78,8 +80,9 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
     }
     const deliveries = counted.length > 0 ? await recordWebhookEvents(tx, clickedEvents(counted, new Map(known.map((row) => [row.id, row])))) : [];
     const unknownLinks = events.filter((e) => !workspaceOf.has(e.linkId)).length;
-    return { result: { accepted: inserted.length, duplicates: events.length - unknownLinks - inserted.length, unknownLinks }, deliveries };
+    return { result: { accepted: inserted.length, duplicates: events.length - unknownLinks - limited.dropped - inserted.length, unknownLinks }, deliveries, dropped: limited.dropped };
   });
+  countClicksOverLimit(dropped);
   await wakeDeliveries(deliveries);
   return result;
 }

@@ -4,8 +4,9 @@
  * product tables (domains, tags, links, clicks) hang off them.
  */
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import type { BotBehavior, Utm, Variant } from "@/core/link";
+import type { Plan } from "@/core/plans";
 import type { RoutingRule } from "@/core/rules";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -449,3 +450,49 @@ export const webhookAttempt = pgTable(
   },
   (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
 );
+
+// ---- Billing (docs/billing.md) ----------------------------------------------------------------
+
+/**
+ * A workspace's plan and its Stripe objects. No row: the free plan, no Stripe customer yet. Written
+ * by Checkout (the customer) and the Stripe webhook (the subscription, re-read from Stripe).
+ */
+export const workspaceBilling = pgTable("workspace_billing", {
+  workspaceId: text("workspace_id").primaryKey().references(() => organization.id, { onDelete: "cascade" }),
+  plan: text("plan").$type<Plan>().notNull().default("free"),
+  stripeCustomerId: text("stripe_customer_id").unique(),
+  stripeSubscriptionId: text("stripe_subscription_id"),
+  /** Stripe's subscription status (active, trialing, past_due, canceled, ...); null without one. */
+  subscriptionStatus: text("subscription_status"),
+  currentPeriodEnd: timestamp("current_period_end", { withTimezone: true }),
+  cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+  /**
+   * When the subscription state stored here was read from Stripe. A read that started earlier never
+   * overwrites a later one, so webhook events handled out of order cannot roll the plan back.
+   */
+  syncedAt: timestamp("synced_at", { withTimezone: true }),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Counters of monthly usage that rows cannot tell afterwards: links created in a UTC calendar month
+ * (deleting a link does not give the creation back). The row is also the lock that serialises
+ * concurrent creates at the limit.
+ */
+export const workspaceUsage = pgTable(
+  "workspace_usage",
+  {
+    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    /** First day of the UTC month. */
+    month: date("month", { mode: "string" }).notNull(),
+    linksCreated: integer("links_created").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.month] })],
+);
+
+/** Stripe webhook events already applied, by event id: a redelivered event changes nothing. */
+export const stripeEvent = pgTable("stripe_event", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+});

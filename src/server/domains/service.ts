@@ -1,4 +1,5 @@
 import "server-only";
+import { enforcePlanLimit } from "@/server/billing/limits";
 import { and, asc, count, eq, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { challengeName, normalizeHost, type CreateDomainInput, type DomainView } from "@/core/domains";
 import { serverConfig } from "@/config/env";
@@ -132,6 +133,7 @@ export async function addDomain(principal: Principal, input: CreateDomainInput):
       .limit(1);
     if (own) throw new ApiError("conflict", `host '${host}' is already one of this workspace's domains`, "host");
     if (await verifiedElsewhere(tx, principal.workspaceId, host)) throw takenError(host);
+    await enforcePlanLimit(tx, principal.workspaceId, "domains");
     const [created] = await tx.insert(domain).values({ id: newId(), workspaceId: principal.workspaceId, host }).returning();
     return created!;
   });

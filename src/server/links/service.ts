@@ -8,6 +8,7 @@ import { generateSlug } from "@/core/slug";
 import { serverConfig } from "@/config/env";
 import { authorize, type Principal } from "@/server/auth/principal";
 import { ApiError } from "@/server/api/errors";
+import { enforcePlanLimit } from "@/server/billing/limits";
 import { getDb, type Db } from "@/server/db/client";
 import { isUniqueViolation } from "@/server/db/errors";
 import { domain as domainTable, link, linkTag } from "@/server/db/schema";
@@ -151,6 +152,7 @@ export async function createLinks(principal: Principal, inputs: CreateLinkInput[
   const columns = await Promise.all(inputs.map(async (input) => ({ ...(await columnsOf(input)), metadataStatus: wantsMetadata(input) ? ("pending" as const) : null })));
   const db = await getDb();
   const { views, deliveries } = await db.transaction(async (tx) => {
+    await enforcePlanLimit(tx, principal.workspaceId, "links", inputs.length);
     const shortHosts = await ownShortHosts(tx);
     const rows: LinkRow[] = [];
     for (const [index, input] of inputs.entries()) {

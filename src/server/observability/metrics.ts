@@ -2,6 +2,7 @@ import "server-only";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Redis } from "ioredis";
 import type { EdgeStatsReport } from "@/core/edge-stats";
+import { clicksOverLimit } from "@/server/billing/clicks";
 import { ingestCounters } from "@/server/clicks/pipeline";
 import { clickStreamStats, type ClickStreamKeys } from "@/server/clicks/stream";
 import type { Database } from "@/server/db/client";
@@ -123,6 +124,15 @@ export function metricsRegistry(sources: MetricsSources): Registry {
     collect() {
       this.reset();
       this.inc(ingestCounters.unavailable);
+    },
+  });
+  new Counter({
+    name: "signpost_clicks_over_plan_limit_total",
+    help: "Human clicks redirected but not stored because their workspace was past its plan's monthly tracked-click limit (docs/billing.md)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(clicksOverLimit.dropped);
     },
   });
 

@@ -48,6 +48,7 @@ import {
 } from "@/core/link";
 import { createDomainSchema, domainViewSchema } from "@/core/domains";
 import { RESERVED_PATH_PREFIXES } from "@/core/reserved";
+import { billingOverviewSchema, checkoutSchema, PLAN_LIMITS, stripeRedirectSchema } from "@/core/plans";
 import { qrQuerySchema } from "@/core/qr";
 import { createWebhookSchema, deliveriesQuerySchema, updateWebhookSchema, webhookDeliverySchema, webhookSchema, webhookWithSecretSchema } from "@/core/webhooks";
 import { conditionSchema, routingRuleSchema } from "@/core/rules";
@@ -109,11 +110,17 @@ const ERROR_EXAMPLES: ErrorExamples = {
   setup_done: { message: "This instance is already set up; sign in instead" },
   payload_too_large: { message: "Body is larger than 1000000 bytes" },
   validation_failed: { message: "url must be an absolute http(s) URL", field: "url" },
+  plan_limit_reached: {
+    message: `The Free plan allows ${PLAN_LIMITS.free.links} links created this month; this workspace has ${PLAN_LIMITS.free.links}. Upgrade the plan in Settings → Billing.`,
+    field: "links",
+  },
+  billing_disabled: { message: "Billing is not enabled on this instance: every plan limit is off" },
 };
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad request",
   401: "Unauthorized",
+  402: "Payment required",
   403: "Forbidden",
   404: "Not found",
   409: "Conflict",
@@ -173,13 +180,15 @@ const ANALYTICS_SEMANTICS =
 
 // ---- Operations --------------------------------------------------------------------------------
 
+const PLAN_LIMIT_NOTE = "the workspace's plan allows no more links this month (UTC); nothing was created. Only when billing is enabled on the instance";
+
 const json = <S extends z.ZodType>(schema: S) => ({ "application/json": { schema } });
 
 interface Op {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "Links" | "Tags" | "Domains" | "Analytics" | "Webhooks" | "Setup";
+  tag: "Links" | "Tags" | "Domains" | "Analytics" | "Webhooks" | "Billing" | "Setup";
   /** Required scope; absent for the unauthenticated setup endpoints. */
   scope?: Scope;
   requestParams?: ZodOpenApiOperationObject["requestParams"];
@@ -236,8 +245,8 @@ function paths(): ZodOpenApiObject["paths"] {
         body: createLinkSchema,
         example: { url: "https://example.com/spring-launch", key: "spring", title: "Spring launch", tags: ["campaign"], utm: { source: "newsletter", medium: "email" } },
         ok: { status: 201, description: "The link was created.", schema: linkSchema },
-        errors: ["key_taken", "conflict"],
-        notes: { key_taken: "the requested `key` is already used on that domain", conflict: "no free random key was found; try again" },
+        errors: ["key_taken", "conflict", "plan_limit_reached"],
+        notes: { key_taken: "the requested `key` is already used on that domain", conflict: "no free random key was found; try again", plan_limit_reached: PLAN_LIMIT_NOTE },
       }),
       get: operation({
         operationId: "listLinks",
@@ -262,9 +271,9 @@ function paths(): ZodOpenApiObject["paths"] {
         body: bulkCreateSchema,
         example: { links: [{ url: "https://example.com/a" }, { url: "https://example.com/b", key: "b-side" }] },
         ok: { status: 201, description: "Every link was created, in request order.", schema: linkArraySchema },
-        errors: ["key_taken", "conflict"],
+        errors: ["key_taken", "conflict", "plan_limit_reached"],
         bulk: "links",
-        notes: { key_taken: "a requested `key` is already used on its domain", conflict: "no free random key was found; try again" },
+        notes: { key_taken: "a requested `key` is already used on its domain", conflict: "no free random key was found; try again", plan_limit_reached: PLAN_LIMIT_NOTE },
       }),
       patch: operation({
         operationId: "updateLinks",
@@ -611,6 +620,43 @@ function paths(): ZodOpenApiObject["paths"] {
         errors: ["not_found"],
       }),
     },
+    "/billing": {
+      get: operation({
+        operationId: "getBilling",
+        summary: "Plan and usage",
+        description: "The workspace's plan, its usage against each limit (links created and human clicks tracked this UTC month, members plus pending invitations, custom domains) and its Stripe subscription. With billing off on the instance, `enabled` is false and every limit is null.",
+        tag: "Billing",
+        scope: "workspace:read",
+        ok: { status: 200, description: "Plan, usage and subscription.", schema: billingOverviewSchema },
+        errors: [],
+      }),
+    },
+    "/billing/checkout": {
+      post: operation({
+        operationId: "startCheckout",
+        summary: "Start a Stripe Checkout",
+        description: "Creates a Stripe Checkout Session for subscribing the workspace to a paid plan (and the workspace's Stripe customer, once). Open the returned URL in the owner's browser; the plan changes when Stripe's webhook confirms the subscription. Only a workspace owner, signed in (not an API key).",
+        tag: "Billing",
+        scope: "workspace:write",
+        body: checkoutSchema,
+        example: { plan: "pro" },
+        ok: { status: 201, description: "The Checkout page's URL.", schema: stripeRedirectSchema.extend({ sessionId: z.string() }) },
+        errors: ["forbidden", "billing_disabled", "conflict"],
+        notes: { forbidden: "not a signed-in owner of the workspace", billing_disabled: "billing is not enabled on this instance", conflict: "the workspace already has a live subscription: change it in the portal" },
+      }),
+    },
+    "/billing/portal": {
+      post: operation({
+        operationId: "openBillingPortal",
+        summary: "Open the Stripe customer portal",
+        description: "A Stripe customer portal session: payment method, invoices, plan changes, cancelling. Only a workspace owner, signed in.",
+        tag: "Billing",
+        scope: "workspace:write",
+        ok: { status: 201, description: "The portal page's URL.", schema: stripeRedirectSchema },
+        errors: ["forbidden", "billing_disabled", "conflict"],
+        notes: { forbidden: "not a signed-in owner of the workspace", billing_disabled: "billing is not enabled on this instance", conflict: "the workspace has no Stripe customer yet: choose a plan first" },
+      }),
+    },
     "/analytics": {
       get: operation({
         operationId: "getAnalytics",
@@ -728,6 +774,7 @@ function build(serverUrl: string): OpenApiDocument {
         { name: "Analytics", description: "Click counts, breakdowns, A/B results and raw exports." },
         { name: "Domains", description: "Custom short domains, verified by a DNS TXT record (docs/domains.md)." },
         { name: "Webhooks", description: "Signed event deliveries to your endpoints, with retries and a delivery log." },
+        { name: "Billing", description: "Plans, usage against their limits, Stripe Checkout and the customer portal (when billing is enabled)." },
         { name: "Setup", description: "First-run setup of a new instance (no authentication)." },
       ],
       paths: paths(),

@@ -8,6 +8,7 @@ const PAGES = [
   { href: "/settings/api-keys", label: "API keys" },
   { href: "/settings/domains", label: "Domains" },
   { href: "/settings/webhooks", label: "Webhooks" },
+  { href: "/settings/billing", label: "Billing" },
 ];
 /** Shown to owners only; the page itself checks who may see it (src/server/observability/status-page.ts). */
 const STATUS_PAGE = { href: "/settings/status", label: "Status" };

@@ -23,6 +23,8 @@ export async function sessionPrincipal(): Promise<Principal> {
 /** A service error as the form shows it: next to its field(s) when it names any. */
 export function refusal(error: unknown): Extract<SaveResult, { status: "error" }> {
   if (!(error instanceof ApiError)) throw error;
+  // The plan's limit is about the workspace, not a field of this form.
+  if (error.code === "plan_limit_reached") return { status: "error", message: error.message, fields: {} };
   const fields: FieldErrors = {};
   for (const issue of error.issues ?? (error.field ? [{ field: error.field, message: error.message }] : [])) {
     fields[issue.field] ??= issue.message;
