@@ -278,18 +278,19 @@ describe.each(backends())("bulk import and export on %s", (backend) => {
     const prefix = tagged("exp");
     for (const i of [1, 2, 3]) {
       await expectJson(await createLinkRoute(apiRequest("/api/v1/links", { key: owner.key, body: { url: `https://example.com/${prefix}/${i}`, key: `${prefix}-${i}`, tags: ["export"], title: i === 2 ? "=SUM(A1)" : null } })), 201);
+      await sleep(5);
     }
     const response = await exportRoute(apiRequest(`/api/v1/links/export?format=csv&q=${prefix}`, { key: owner.key }));
     expect(response.headers.get("content-disposition")).toMatch(/attachment; filename="signpost-links-.*\.csv"/);
     const rows = parse(await response.text()) as string[][];
     expect(rows[0]).toEqual(["id", "domain", "key", "short_link", "url", "title", "description", "tags", "comments", "archived", "expires_at", "clicks", "created_at"]);
-    expect(rows.slice(1).map((r) => r[2])).toEqual([`${prefix}-1`, `${prefix}-2`, `${prefix}-3`]);
+    expect(rows.slice(1).map((r) => r[2])).toEqual([`${prefix}-3`, `${prefix}-2`, `${prefix}-1`]);
     expect(rows[2]![5]).toBe("'=SUM(A1)");
 
     const json = await exportRoute(apiRequest(`/api/v1/links/export?format=json&q=${prefix}`, { key: owner.key }));
     expect(json.headers.get("content-type")).toMatch(/^application\/json/);
     const views = JSON.parse(await json.text()) as LinkView[];
-    expect(views.map((v) => v.key)).toEqual([`${prefix}-1`, `${prefix}-2`, `${prefix}-3`]);
+    expect(views.map((v) => v.key)).toEqual([`${prefix}-3`, `${prefix}-2`, `${prefix}-1`]);
     expect(views[0]!.tags.map((t) => t.name)).toEqual(["export"]);
 
     // Pages of two: the stream reads a page per pull, and the result is the same.
@@ -299,7 +300,16 @@ describe.each(backends())("bulk import and export on %s", (backend) => {
     const pieces: string[] = [];
     for (let part = await reader.read(); !part.done; part = await reader.read()) pieces.push(new TextDecoder().decode(part.value));
     expect(pieces.length).toBe(2);
-    expect((JSON.parse(pieces.join("")) as LinkView[]).map((v) => v.key)).toEqual([`${prefix}-1`, `${prefix}-2`, `${prefix}-3`]);
+    expect((JSON.parse(pieces.join("")) as LinkView[]).map((v) => v.key)).toEqual([`${prefix}-3`, `${prefix}-2`, `${prefix}-1`]);
+    // An import gives all its links one created_at: pages of two still see each exactly once.
+    const same = await uploaded(`url,key\n${[1, 2, 3, 4, 5].map((i) => `https://example.com/${prefix}-same,${prefix}-same-${i}`).join("\n")}\n`);
+    await importNow(same, "all_or_nothing");
+    const sameRows = await db().select({ at: link.createdAt }).from(link).where(eq(link.url, `https://example.com/${prefix}-same`));
+    expect(new Set(sameRows.map((r) => r.at.getTime())).size).toBe(1);
+    const pagedSame = await exportLinks(principal, { format: "csv", archived: "all", q: `${prefix}-same` }, { pageSize: 2 });
+    const sameKeys = (parse(await new Response(pagedSame.stream).text()) as string[][]).slice(1).map((r) => r[2]);
+    expect(sameKeys).toHaveLength(5);
+    expect([...sameKeys].sort()).toEqual([1, 2, 3, 4, 5].map((i) => `${prefix}-same-${i}`));
     const empty = await exportLinks(principal, { format: "json", archived: "all", q: "no-such-link-anywhere" });
     expect(JSON.parse(await new Response(empty.stream).text())).toEqual([]);
 

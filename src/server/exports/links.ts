@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, eq, exists, gt, ilike, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { stringify } from "csv-stringify/sync";
 import { LINK_EXPORT_COLUMNS, type ExportLinksQuery } from "@/core/imports";
 import type { LinkView } from "@/core/link";
@@ -30,7 +30,7 @@ function csvRecord(view: LinkView): string[] {
 }
 
 /**
- * The workspace's links (filtered like the list) as CSV or JSON, oldest first, streamed: each pull
+ * The workspace's links (filtered like the list) as CSV or JSON, newest first, streamed: each pull
  * reads the next page by keyset (created_at, id), so memory stays at one page. The CSV's columns
  * map back onto the generic importer's fields (a round trip); JSON is an array of the API's link
  * objects. Passwords are never exported (not even their hashes).
@@ -57,6 +57,28 @@ export async function exportLinks(principal: Principal, query: ExportLinksQuery,
       ),
     );
   }
+  const columns = { link, at: sql<string>`to_char(${link.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` };
+  // Newest first by (created_at desc, id asc): exactly the order of the (workspace, created_at desc,
+  // id) index, read as two index ranges per page (the rest of the current instant, then older ones),
+  // so a page costs the same however many links share one created_at (an import's all do).
+  const page = async (after: { at: string; id: string } | null) => {
+    const sameInstant = after
+      ? await db
+          .select(columns)
+          .from(link)
+          .where(and(...conditions, eq(link.createdAt, sql`${after.at}::timestamptz`), gt(link.id, after.id)))
+          .orderBy(asc(link.id))
+          .limit(pageSize)
+      : [];
+    if (sameInstant.length >= pageSize) return sameInstant;
+    const older = await db
+      .select(columns)
+      .from(link)
+      .where(and(...conditions, after ? lt(link.createdAt, sql`${after.at}::timestamptz`) : undefined))
+      .orderBy(desc(link.createdAt), asc(link.id))
+      .limit(pageSize - sameInstant.length);
+    return [...sameInstant, ...older];
+  };
   const encoder = new TextEncoder();
   const json = query.format === "json";
   let after: { at: string; id: string } | null = null;
@@ -64,12 +86,7 @@ export async function exportLinks(principal: Principal, query: ExportLinksQuery,
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const rows = await db
-          .select({ link, at: sql<string>`to_char(${link.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` })
-          .from(link)
-          .where(and(...conditions, after ? or(gt(link.createdAt, sql`${after.at}::timestamptz`), and(eq(link.createdAt, sql`${after.at}::timestamptz`), gt(link.id, after.id))) : undefined))
-          .orderBy(asc(link.createdAt), asc(link.id))
-          .limit(pageSize);
+        const rows = await page(after);
         const views = await presentLinks(db, rows.map((row) => row.link));
         let text: string;
         if (json) {
