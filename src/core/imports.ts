@@ -140,8 +140,17 @@ export function parseImportDate(text: string): Date | null {
   else if (/^\d{4}-\d{2}-\d{2}$/.test(value)) date = new Date(`${value}T00:00:00Z`);
   else if (/^\d{4}-\d{2}-\d{2}T/.test(value)) date = new Date(value);
   else return null;
+  // Every form but Unix time starts with YYYY-MM-DD.
+  if (!/^\d+$/.test(value) && !isCalendarDate(value.slice(0, 10))) return null;
   const year = date.getUTCFullYear();
   return Number.isNaN(date.getTime()) || year < 1970 || year > 9999 ? null : date;
+}
+
+/** Whether `YYYY-MM-DD` names a real day (no 2024-02-30, which Date would roll into March). */
+function isCalendarDate(ymd: string): boolean {
+  const [year, month, day] = ymd.split("-").map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /** The key of a whole short link: its path without the leading slash ("bit.ly/abc" reads "abc"). */
