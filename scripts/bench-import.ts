@@ -5,8 +5,9 @@
 //   import   the job: streamed out of the database through csv-parse, checked, written in batches
 //   export   GET /api/v1/links/export's stream, read to the end (CSV, then JSON)
 //
-// Prints each phase's time, rows/s and the process's peak RSS during it (sampled every 20 ms, plus
-// the RSS before the phase). Embedded PGlite by default (a temporary data dir); with DATABASE_URL a
+// Prints each phase's time, rows/s and the process's peak RSS and JS heap during it (sampled every
+// 20 ms, plus the RSS before the phase; run with --expose-gc, as the npm script does, to start
+// each phase from a collected heap). Embedded PGlite by default (a temporary data dir); with DATABASE_URL a
 // bench database is created on that server and dropped after.
 //
 //   npm run bench:import [-- --rows 100000 --mode skip_invalid]
@@ -47,16 +48,23 @@ const { receiveImportFile } = await import("@/server/imports/upload");
 const { runFirstSetup } = await import("@/server/setup/service");
 
 /** Peak RSS while `fn` runs (sampled), and how long it took. */
-async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number; startRssMb: number; peakRssMb: number }> {
+async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number; startRssMb: number; peakRssMb: number; peakHeapMb: number }> {
   global.gc?.();
   const startRss = process.memoryUsage().rss;
   let peak = startRss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  let peakHeap = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => {
+    const usage = process.memoryUsage();
+    peak = Math.max(peak, usage.rss);
+    peakHeap = Math.max(peakHeap, usage.heapUsed);
+  }, 20);
   const started = performance.now();
   try {
     const result = await fn();
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { result, seconds: (performance.now() - started) / 1000, startRssMb: startRss / 2 ** 20, peakRssMb: peak / 2 ** 20 };
+    const end = process.memoryUsage();
+    peak = Math.max(peak, end.rss);
+    peakHeap = Math.max(peakHeap, end.heapUsed);
+    return { result, seconds: (performance.now() - started) / 1000, startRssMb: startRss / 2 ** 20, peakRssMb: peak / 2 ** 20, peakHeapMb: peakHeap / 2 ** 20 };
   } finally {
     clearInterval(timer);
   }
@@ -90,9 +98,9 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
   return bytes;
 }
 
-const line = (name: string, m: { seconds: number; startRssMb: number; peakRssMb: number }, rows: number, extra = "") =>
+const line = (name: string, m: { seconds: number; startRssMb: number; peakRssMb: number; peakHeapMb: number }, rows: number, extra = "") =>
   console.log(
-    `${name.padEnd(12)} ${m.seconds.toFixed(2).padStart(7)} s  ${Math.round(rows / m.seconds).toLocaleString("en").padStart(9)} rows/s  RSS ${m.startRssMb.toFixed(0)} → peak ${m.peakRssMb.toFixed(0)} MB${extra}`,
+    `${name.padEnd(12)} ${m.seconds.toFixed(2).padStart(7)} s  ${Math.round(rows / m.seconds).toLocaleString("en").padStart(9)} rows/s  RSS ${m.startRssMb.toFixed(0)} → peak ${m.peakRssMb.toFixed(0)} MB  heap peak ${m.peakHeapMb.toFixed(0)} MB${extra}`,
   );
 
 try {
@@ -122,5 +130,9 @@ try {
   await database.close();
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
-  if (databaseUrl) await admin(`drop database if exists ${benchDb} with (force)`);
+  if (databaseUrl) {
+    // admin() connects with DATABASE_URL: the server's own database again, not the one it drops.
+    process.env.DATABASE_URL = databaseUrl;
+    await admin(`drop database if exists ${benchDb} with (force)`);
+  }
 }
