@@ -21,7 +21,7 @@ import { importFileChunk, link, linkImport, tag, webhookDelivery, webhookEndpoin
 import { exportLinks } from "@/server/exports/links";
 import { runImport } from "@/server/imports/run";
 import { IMPORT_CHUNK_BYTES } from "@/server/imports/upload";
-import { IMPORT_QUEUE } from "@/server/jobs/run-import";
+import { IMPORT_QUEUE, sweepImports } from "@/server/jobs/run-import";
 import { startBackgroundJobs } from "@/server/jobs/runner";
 import { backends, type TestDatabase } from "../support/databases";
 import { apiRequest, BASE_URL, createWorkspaceWithKey, expectApiError, expectJson, openWithOwner, routeParams, sleep, type Owner } from "../support/integration-helpers";
@@ -250,6 +250,37 @@ describe.each(backends())("bulk import and export on %s", (backend) => {
     } finally {
       await db().delete(webhookEndpoint).where(eq(webhookEndpoint.id, `whk_imp${backend}`));
     }
+  });
+
+  test("the error report streams past one page (2,000 problems per read)", async () => {
+    const rows = Array.from({ length: 2_500 }, (_, i) => `not-a-url-${i},${tagged(`rep${i}`)}`);
+    const view = await uploaded(`url,key\n${rows.join("\n")}\n`);
+    const done = await importNow(view, "skip_invalid");
+    expect(done.progress).toEqual({ rowsRead: 2_500, rowsImported: 0, rowsFailed: 2_500 });
+    const lines = await report(view.id);
+    expect(lines).toHaveLength(2_501);
+    expect(lines.slice(1).map((line) => Number(line[0]))).toEqual(Array.from({ length: 2_500 }, (_, i) => i + 2));
+    expect(lines[2_500]![4]).toBe("not-a-url-2499");
+  });
+
+  test("the sweep queues imports whose wake-up was lost and fails imports whose worker stopped", async () => {
+    const waiting = await uploaded("url\nhttps://example.com/swept\n");
+    await expectJson(await start(waiting.id, { mapping: ["url"], mode: "skip_invalid" }), 202);
+    const stalled = await uploaded("url\nhttps://example.com/stalled\n");
+    await db().update(linkImport).set({ status: "importing", updatedAt: new Date(Date.now() - 20 * 60_000) }).where(eq(linkImport.id, stalled.id));
+    // The real queue, with this process not working imports, so the queued jobs stay to be read.
+    const jobs = await startBackgroundJobs(testDb.database, { imports: false });
+    try {
+      expect(await sweepImports(db(), jobs.boss)).toBeGreaterThanOrEqual(1);
+      const fetched = (await jobs.boss.fetch<{ importId: string }>(IMPORT_QUEUE, { batchSize: 50 })) ?? [];
+      const ids = fetched.map((job) => job.data.importId);
+      expect(ids).toContain(waiting.id);
+      expect(ids).not.toContain(stalled.id);
+    } finally {
+      await jobs.stop();
+    }
+    expect(await getImport(stalled.id)).toMatchObject({ status: "failed", error: "The import's worker stopped before it finished" });
+    await runImport(db(), waiting.id);
   });
 
   test("the job runs on the real queue: start queues it, a worker imports, progress is readable", async () => {
