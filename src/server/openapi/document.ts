@@ -527,7 +527,7 @@ function paths(): ZodOpenApiObject["paths"] {
         operationId: "createWebhook",
         summary: "Create a webhook",
         description: [
-          "Events (`link.created`, `link.updated`, `link.deleted`, `link.clicked` in batches) are POSTed to `url` as JSON, signed with the returned `secret` in the `signpost-signature` header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`).",
+          "Events (`link.created`, `link.updated`, `link.deleted`, `link.clicked` in batches, `import.completed` once per bulk import) are POSTed to `url` as JSON, signed with the returned `secret` in the `signpost-signature` header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`).",
           "Failed deliveries are retried with exponential backoff (10 attempts over about 8.5 hours); after 5 deliveries in a row fail for good, the endpoint is switched off and the workspace's owners are emailed. The URL's host must resolve to public addresses (private, loopback and link-local ones need the instance's OUTBOUND_ALLOWLIST). At most 20 per workspace.",
         ].join("\n\n"),
         tag: "Webhooks",
