@@ -91,6 +91,8 @@ describe.each(backends())("bulk import and export on %s", (backend) => {
     const done = await importNow(view, "skip_invalid");
     expect(done).toMatchObject({ status: "completed", progress: { rowsRead: 6_000, rowsImported: 6_000, rowsFailed: 0 } });
     expect((await linkByKey(rows[5_999]!.split(",")[1]!))?.url).toBe(rows[5_999]!.split(",")[0]);
+    // The stored file is dropped once the import has ended.
+    expect(await db().select({ seq: importFileChunk.seq }).from(importFileChunk).where(eq(importFileChunk.importId, view.id))).toEqual([]);
   });
 
   test.each([

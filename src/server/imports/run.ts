@@ -50,8 +50,12 @@ async function* recordBatches(db: Db, job: ImportRow): AsyncGenerator<{ row: num
 
 interface Checker {
   /** `db`: the connection to look keys up on (the import's transaction, when inside one). */
-  check(db: Db, batch: { row: number; cells: string[] }[]): Promise<{ valid: LinkToWrite[]; problems: { row: number; cells: string[]; problems: RowProblem[] }[] }>;
+  check(db: Db, batch: { row: number; cells: string[] }[]): Promise<{ valid: LinkToWrite[]; problems: ProblemRow[] }>;
+  /** Report entries for rows whose key was taken between the check and the insert. */
+  raced(batch: { row: number; cells: string[] }[], taken: LinkToWrite[]): ProblemRow[];
 }
+
+type ProblemRow = { row: number; cells: string[]; problems: RowProblem[] };
 
 /** Row checks: the link rules, keys repeated in the file, keys already taken, domains, loops. */
 async function rowChecker(db: Db, job: ImportRow): Promise<Checker> {
@@ -66,7 +70,7 @@ async function rowChecker(db: Db, job: ImportRow): Promise<Checker> {
   const seen = new Set<string>();
   return {
     async check(db, batch) {
-      const problems: { row: number; cells: string[]; problems: RowProblem[] }[] = [];
+      const problems: ProblemRow[] = [];
       const candidates: LinkToWrite[] = [];
       for (const { row, cells } of batch) {
         const result = rowToLink(cells, mapping, job.header);
@@ -97,6 +101,10 @@ async function rowChecker(db: Db, job: ImportRow): Promise<Checker> {
       problems.sort((a, b) => a.row - b.row);
       return { valid, problems };
     },
+    raced(batch, taken) {
+      const cellsOf = new Map(batch.map((entry) => [entry.row, entry.cells]));
+      return taken.map((entry) => ({ row: entry.row, cells: cellsOf.get(entry.row) ?? [], problems: [takenProblem(entry, keyColumn)] }));
+    },
   };
 }
 
@@ -104,7 +112,7 @@ function takenProblem(candidate: LinkToWrite, column: string | null): RowProblem
   return { column, code: "key_taken", message: `'${candidate.input.key ?? ""}' is already in use on ${candidate.domain}` };
 }
 
-async function recordProblems(db: Db, importId: string, entries: { row: number; cells: string[]; problems: RowProblem[] }[]): Promise<void> {
+async function recordProblems(db: Db, importId: string, entries: ProblemRow[]): Promise<void> {
   const values = entries.flatMap((entry) =>
     entry.problems.map((problem, seq) => ({ importId, row: entry.row, seq, column: problem.column, code: problem.code, message: problem.message, values: entry.cells })),
   );
@@ -141,7 +149,7 @@ export async function runImport(db: Db, importId: string, hooks: ImportHooks = {
     return job.mode === "skip_invalid" ? await importSkippingInvalid(db, job) : await importAllOrNothing(db, job, hooks);
   } catch (error) {
     await setProgress(db, job.id, { status: "failed", error: `The import stopped: ${(error as Error).message ?? String(error)}`.slice(0, 1000), finishedAt: new Date() });
-    await announce(db, job.id);
+    await finish(db, job.id);
     return "failed";
   }
 }
@@ -156,8 +164,7 @@ async function importSkippingInvalid(db: Db, job: ImportRow): Promise<ImportOutc
   for await (const batch of recordBatches(db, job)) {
     const { valid, problems } = await checker.check(db, batch);
     const { created, taken } = valid.length ? await db.transaction((tx) => insertImportedLinks(tx, owner, valid)) : { created: [], taken: [] };
-    const keyColumn = job.header[(job.mapping ?? []).findIndex((field) => field === "key" || field === "shortUrl")] ?? null;
-    const raced = taken.map((entry) => ({ row: entry.row, cells: batch.find((b) => b.row === entry.row)!.cells, problems: [takenProblem(entry, keyColumn)] }));
+    const raced = checker.raced(batch, taken);
     await recordProblems(db, job.id, [...problems, ...raced]);
     await publishLinkChanges(created);
     read += batch.length;
@@ -166,7 +173,7 @@ async function importSkippingInvalid(db: Db, job: ImportRow): Promise<ImportOutc
     await setProgress(db, job.id, { rowsRead: read, rowsImported: imported, rowsFailed: failed });
   }
   await setProgress(db, job.id, { status: "completed", finishedAt: new Date() });
-  await announce(db, job.id);
+  await finish(db, job.id);
   return "completed";
 }
 
@@ -185,7 +192,7 @@ async function importAllOrNothing(db: Db, job: ImportRow, hooks: ImportHooks): P
   }
   if (failed > 0) {
     await setProgress(db, job.id, { status: "failed", error: `${failed} of ${read} rows are invalid; nothing was imported (see the error report)`, finishedAt: new Date() });
-    await announce(db, job.id);
+    await finish(db, job.id);
     return "failed";
   }
   await setProgress(db, job.id, { status: "importing" });
@@ -193,15 +200,14 @@ async function importAllOrNothing(db: Db, job: ImportRow, hooks: ImportHooks): P
   const owner = { workspaceId: job.workspaceId, userId: job.createdBy };
   const writer = await rowChecker(db, job);
   const refs: { domain: string; key: string }[] = [];
-  let lost: { row: number; cells: string[]; problems: RowProblem[] }[] = [];
+  let lost: ProblemRow[] = [];
   try {
     await db.transaction(async (tx) => {
       for await (const batch of recordBatches(tx, job)) {
         // Checked again inside the transaction: a key taken since the first pass rolls everything back.
         const { valid, problems } = await writer.check(tx, batch);
         const { created, taken } = await insertImportedLinks(tx, owner, valid);
-        const keyColumn = job.header[(job.mapping ?? []).findIndex((field) => field === "key" || field === "shortUrl")] ?? null;
-        lost = [...problems, ...taken.map((entry) => ({ row: entry.row, cells: batch.find((b) => b.row === entry.row)!.cells, problems: [takenProblem(entry, keyColumn)] }))];
+        lost = [...problems, ...writer.raced(batch, taken)];
         if (lost.length > 0) throw new Rollback();
         refs.push(...created);
       }
@@ -210,17 +216,21 @@ async function importAllOrNothing(db: Db, job: ImportRow, hooks: ImportHooks): P
     if (!(error instanceof Rollback)) throw error;
     await recordProblems(db, job.id, lost);
     await setProgress(db, job.id, { status: "failed", rowsFailed: lost.length, error: "Keys were taken while the import ran; nothing was imported (see the error report)", finishedAt: new Date() });
-    await announce(db, job.id);
+    await finish(db, job.id);
     return "failed";
   }
   await setProgress(db, job.id, { status: "completed", rowsImported: refs.length, finishedAt: new Date() });
   for (let start = 0; start < refs.length; start += IMPORT_BATCH_ROWS) await publishLinkChanges(refs.slice(start, start + IMPORT_BATCH_ROWS));
-  await announce(db, job.id);
+  await finish(db, job.id);
   return "completed";
 }
 
-/** One `import.completed` webhook event per finished import, instead of one `link.created` per row. */
-async function announce(db: Db, importId: string): Promise<void> {
+/**
+ * After an import ends either way: the stored file is dropped (the report keeps the failed rows'
+ * cells), and one `import.completed` webhook event is recorded instead of a `link.created` per row.
+ */
+async function finish(db: Db, importId: string): Promise<void> {
+  await db.delete(importFileChunk).where(eq(importFileChunk.importId, importId));
   const [row] = await db.select().from(linkImport).where(eq(linkImport.id, importId)).limit(1);
   if (!row) return;
   const data = {
