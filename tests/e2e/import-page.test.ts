@@ -3,7 +3,7 @@
  * change a column's mapping over the preview, import skipping the invalid row (the app's own job
  * queue runs it), watch the progress finish, find the error report, and see the links in the list,
  * whose export menu downloads them. Screenshots of the mapping step and the finished import at 390
- * and 1280 px go to tmp/screenshots/.
+ * and 1280 px, and of the open export menu, go to tmp/screenshots/.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -100,6 +100,8 @@ describe.skipIf(!haveChromium)(`import page in chromium on ${backend}`, () => {
     // The export menu downloads what the list shows.
     await page.getByText("Export", { exact: true }).click();
     const csvLink = page.getByRole("menuitem", { name: "Links as CSV" });
+    await csvLink.waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, "links-export-menu-1280.png") });
     expect(await csvLink.getAttribute("href")).toBe("/api/v1/links/export?format=csv&archived=false");
     const exported = await Promise.all([page.waitForEvent("download"), csvLink.click()]).then(([d]) => d);
     const exportText = Buffer.concat((await (await exported.createReadStream()).toArray()) as Buffer[]).toString("utf8");
