@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 
-export const WEBHOOK_EVENTS = ["link.created", "link.updated", "link.deleted", "link.clicked"] as const;
+export const WEBHOOK_EVENTS = ["link.created", "link.updated", "link.deleted", "link.clicked", "import.completed"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** Endpoints per workspace: enough for any integration setup, bounded so one event stays cheap. */

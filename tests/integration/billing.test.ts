@@ -11,6 +11,8 @@ import { GET as overviewRoute } from "@/app/api/v1/billing/route";
 import { POST as checkoutRoute } from "@/app/api/v1/billing/checkout/route";
 import { POST as portalRoute } from "@/app/api/v1/billing/portal/route";
 import { POST as addDomainRoute } from "@/app/api/v1/domains/route";
+import { POST as uploadImportRoute } from "@/app/api/v1/imports/route";
+import { POST as startImportRoute } from "@/app/api/v1/imports/[id]/start/route";
 import { POST as bulkCreate } from "@/app/api/v1/links/bulk/route";
 import { POST as createRoute } from "@/app/api/v1/links/route";
 import { POST as stripeWebhookRoute } from "@/app/api/webhooks/stripe/route";
@@ -26,8 +28,9 @@ import { clicksOverLimit } from "@/server/billing/clicks";
 import { enforcePlanLimit, monthKey } from "@/server/billing/limits";
 import type { BillingOverview } from "@/server/billing/overview";
 import { recordClicks } from "@/server/clicks/ingest";
+import { runImport } from "@/server/imports/run";
 import { createLink } from "@/server/links/service";
-import { click, clickRollupDay, domain, invitation, link, stripeEvent, workspaceBilling, workspaceUsage } from "@/server/db/schema";
+import { click, clickRollupDay, domain, invitation, link, linkImport, stripeEvent, workspaceBilling, workspaceUsage } from "@/server/db/schema";
 import { backends, type TestDatabase } from "../support/databases";
 import { FakeStripe, signedEvent } from "../support/fake-stripe";
 import { apiRequest, expectApiError, expectJson, openWithOwner, PASSWORD, type Owner } from "../support/integration-helpers";
@@ -298,6 +301,41 @@ describe.each(backends())("billing on %s", (backend) => {
     expect((await db().select({ n: count() }).from(domain).where(eq(domain.workspaceId, owner.workspaceId)))[0]!.n).toBe(1);
     await setPlan("pro");
     await add("four.example");
+    await setPlan("free");
+  });
+
+  test("imports count against the monthly link limit: all-or-nothing past it imports nothing; skip-invalid stops at it", async () => {
+    await setPlan("free");
+    const limit = PLAN_LIMITS.free.links!;
+    const usageBefore = await linksCreated();
+    await setLinksCreated(limit - 2);
+    const csv = "url\n" + [1, 2, 3].map((n) => `https://example.com/imported-${n}`).join("\n") + "\n";
+    const importWith = async (mode: "all_or_nothing" | "skip_invalid") => {
+      const uploaded = await expectJson<{ id: string; mapping: (string | null)[] }>(
+        await uploadImportRoute(apiRequest("/api/v1/imports", { key: owner.key, body: csv, headers: { "content-type": "text/csv", "x-filename": "links.csv" } })),
+        201,
+      );
+      await expectJson(await startImportRoute(apiRequest(`/api/v1/imports/${uploaded.id}/start`, { key: owner.key, body: { mapping: uploaded.mapping, mode } }), { params: Promise.resolve({ id: uploaded.id }) }), 202);
+      await runImport(db(), uploaded.id);
+      return (await db().select().from(linkImport).where(eq(linkImport.id, uploaded.id)))[0]!;
+    };
+    const rows = await linkRows();
+    const all = await importWith("all_or_nothing");
+    expect(all.status).toBe("failed");
+    expect(all.error).toContain("Free plan allows 100 links created this month");
+    expect(await linkRows()).toBe(rows);
+    expect(await linksCreated()).toBe(limit - 2);
+
+    // Batches commit one by one in skip-invalid mode: the batch that would pass the limit is refused whole.
+    const skip = await importWith("skip_invalid");
+    expect(skip.status).toBe("failed");
+    expect(await linkRows()).toBe(rows);
+    await setPlan("pro");
+    expect((await importWith("skip_invalid")).status).toBe("completed");
+    expect(await linkRows()).toBe(rows + 3);
+    expect(await linksCreated()).toBe(limit + 1);
+    // The usage figures the tests below check stay as they were.
+    await setLinksCreated(usageBefore);
     await setPlan("free");
   });
 

@@ -4,7 +4,8 @@
  * product tables (domains, tags, links, clicks) hang off them.
  */
 import { sql } from "drizzle-orm";
-import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { ImportField, ImportFormat, ImportMode, ImportStatus } from "@/core/imports";
 import type { BotBehavior, Utm, Variant } from "@/core/link";
 import type { Plan } from "@/core/plans";
 import type { RoutingRule } from "@/core/rules";
@@ -496,3 +497,78 @@ export const stripeEvent = pgTable("stripe_event", {
   type: text("type").notNull(),
   receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+// ---- Bulk import ------------------------------------------------------------------------------
+
+/** Raw bytes (Postgres bytea) as a Node Buffer. */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/**
+ * A file upload of links and the job that imports it (src/server/imports). The file itself lives
+ * in `import_file_chunk`, so any app instance or worker sharing the database can read it.
+ */
+export const linkImport = pgTable(
+  "link_import",
+  {
+    id: text("id").primaryKey(),
+    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    /** Who uploaded it: the imported links' creator (null for API keys). */
+    createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+    filename: text("filename"),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull().default(0),
+    /** Detected from the header: generic, bitly, kutt, shlink, yourls. */
+    format: text("format").$type<ImportFormat>().notNull(),
+    header: jsonb("header").$type<string[]>().notNull(),
+    /** The first rows after the header (at most 5), shown in the mapping step. */
+    sample: jsonb("sample").$type<string[][]>().notNull().default([]),
+    /** Field separator, detected from the header line: , ; or a tab. */
+    delimiter: text("delimiter").notNull().default(","),
+    /** Per column (by position), the link field it fills, or null for ignored columns. */
+    mapping: jsonb("mapping").$type<(ImportField | null)[]>(),
+    mode: text("mode").$type<ImportMode>(),
+    /** Default domain of links whose row names none. */
+    domain: text("domain"),
+    status: text("status").$type<ImportStatus>().notNull().default("uploaded"),
+    rowsRead: integer("rows_read").notNull().default(0),
+    rowsImported: integer("rows_imported").notNull().default(0),
+    rowsFailed: integer("rows_failed").notNull().default(0),
+    /** Why the whole import stopped (not a row's problem: those are in import_error). */
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [index("link_import_workspace_created_idx").on(t.workspaceId, t.createdAt.desc())],
+);
+
+/** The uploaded file, in order, in chunks of at most IMPORT_CHUNK_BYTES. */
+export const importFileChunk = pgTable(
+  "import_file_chunk",
+  {
+    importId: text("import_id").notNull().references(() => linkImport.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    data: bytea("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.seq] })],
+);
+
+/** One problem of one row of an import: the downloadable error report. */
+export const importError = pgTable(
+  "import_error",
+  {
+    importId: text("import_id").notNull().references(() => linkImport.id, { onDelete: "cascade" }),
+    /** Line of the record in the file (the header is line 1). */
+    row: integer("row").notNull(),
+    seq: smallint("seq").notNull(),
+    column: text("column"),
+    code: text("code").notNull(),
+    message: text("message").notNull(),
+    /** The row's cells as read. */
+    values: jsonb("values").$type<string[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.row, t.seq] })],
+);

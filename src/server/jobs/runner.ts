@@ -7,6 +7,8 @@ import type { OutboundPolicy } from "@/server/net/outbound";
 import { attemptDelivery, dueDeliveries, type DeliveryOptions } from "@/server/webhooks/deliver";
 import { setDeliveryWaker } from "@/server/webhooks/service";
 import { fillLinkMetadata, LINK_METADATA_QUEUE, LINK_METADATA_SWEEP_CRON, setMetadataQueue, sweepPendingMetadata, type MetadataJob } from "./link-metadata";
+import { runImport } from "@/server/imports/run";
+import { IMPORT_QUEUE, IMPORT_SWEEP_CRON, setImportQueue, sweepImports, type ImportJob } from "./run-import";
 import { PRUNE_CLICKS_CRON, PRUNE_CLICKS_QUEUE, pruneClicks } from "./prune-clicks";
 import { RECHECK_DOMAINS_CRON, RECHECK_DOMAINS_QUEUE, runDomainRecheck } from "./recheck-domains";
 import { PURGE_EXPIRED_AUTH_CRON, PURGE_EXPIRED_AUTH_QUEUE, purgeExpiredAuth } from "./purge-expired-auth";
@@ -37,6 +39,8 @@ export interface BackgroundJobsOptions {
   linkMetadata?: { policy: OutboundPolicy; pollingIntervalSeconds?: number };
   /** Deliver outbound webhooks (src/server/webhooks). Absent: this process does not work the delivery queue. */
   webhooks?: DeliveryOptions & { pollingIntervalSeconds?: number; sweepCron?: string };
+  /** Work the bulk-import queue (src/server/imports). Default on; false: this process leaves imports to others. */
+  imports?: false | { pollingIntervalSeconds?: number };
   /** pg-boss timing knobs, for tuning and for tests that cannot wait for the defaults. */
   timing?: Pick<
     PgBoss.ConstructorOptions,
@@ -88,6 +92,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
       try {
         if (options.linkMetadata) setMetadataQueue(null);
         if (options.webhooks) setDeliveryWaker(null);
+        if (options.imports !== false) setImportQueue(null);
         await boss.stop({ graceful: true, wait: true, timeout: options.stopTimeoutMs ?? 30_000 });
       } catch (error) {
         onError(error);
@@ -108,6 +113,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
     await registerDomainRecheck(boss, database, options);
     await registerLinkMetadata(boss, database, options);
     await registerWebhooks(boss, database, options);
+    await registerImports(boss, database, options);
   } catch (error) {
     await stop();
     throw error;
@@ -181,6 +187,22 @@ async function registerLinkMetadata(boss: PgBoss, database: Database, options: B
   );
   await boss.schedule(LINK_METADATA_QUEUE, LINK_METADATA_SWEEP_CRON, { sweep: true }, { tz: "UTC" });
   setMetadataQueue(boss);
+}
+
+async function registerImports(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+  // "short": one waiting job per import. An import runs for minutes at most; a stalled one is failed by the sweep.
+  await boss.createQueue(IMPORT_QUEUE, { name: IMPORT_QUEUE, policy: "short", retryLimit: 0, expireInSeconds: 60 * 60 });
+  if (options.imports === false) return;
+  // One import at a time per process: each streams its file and writes in batches.
+  await boss.work<ImportJob>(IMPORT_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.imports?.pollingIntervalSeconds ?? 2 }, async ([job]) => {
+    if (!job) return;
+    if ("sweep" in job.data) return sweepImports(database.db, boss);
+    const outcome = await runImport(database.db, job.data.importId);
+    logger().info({ component: "jobs", importId: job.data.importId, outcome }, "import finished");
+    return outcome;
+  });
+  await boss.schedule(IMPORT_QUEUE, IMPORT_SWEEP_CRON, { sweep: true }, { tz: "UTC" });
+  setImportQueue(boss);
 }
 
 async function registerPruneClicks(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {

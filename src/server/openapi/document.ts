@@ -50,6 +50,7 @@ import { createDomainSchema, domainViewSchema } from "@/core/domains";
 import { RESERVED_PATH_PREFIXES } from "@/core/reserved";
 import { billingOverviewSchema, checkoutSchema, PLAN_LIMITS, stripeRedirectSchema } from "@/core/plans";
 import { qrQuerySchema } from "@/core/qr";
+import { IMPORT_FIELDS, IMPORT_MAX_BYTES, importSchema, LINK_EXPORT_COLUMNS, exportLinksQuerySchema, startImportSchema } from "@/core/imports";
 import { createWebhookSchema, deliveriesQuerySchema, updateWebhookSchema, webhookDeliverySchema, webhookSchema, webhookWithSecretSchema } from "@/core/webhooks";
 import { conditionSchema, routingRuleSchema } from "@/core/rules";
 import { SCOPES, type Scope } from "@/core/scopes";
@@ -78,6 +79,33 @@ const webhookListSchema = z.object({ data: z.array(webhookSchema) });
 const deliveryListSchema = z.object({ data: z.array(webhookDeliverySchema) });
 
 const linkArraySchema = z.object({ data: z.array(linkSchema) });
+const importIdParams = idParams("import");
+const importListSchema = z.object({ data: z.array(importSchema) });
+
+/** The upload takes a file, not JSON: a multipart form's `file` field or the raw CSV as the body. */
+function uploadOperation(): ZodOpenApiOperationObject {
+  const op = operation({
+    operationId: "uploadImport",
+    summary: "Upload a file to import",
+    description: [
+      `A CSV file (UTF-8, comma, semicolon or tab separated, at most ${IMPORT_MAX_BYTES / 2 ** 20} MB) as a multipart form's \`file\` field, or as the raw body (\`content-type: text/csv\`, name in \`x-filename\`). It is stored, not imported yet.`,
+      "The answer has the detected `format` (generic, bitly, kutt, shlink, yourls), the `header`, up to five `sample` rows and a suggested `mapping`; confirm or change it with `POST /imports/{id}/start`.",
+    ].join("\n\n"),
+    tag: "Imports",
+    scope: "links:write",
+    ok: { status: 201, description: "The file is stored; the import waits for its mapping.", schema: importSchema },
+    errors: ["validation_failed", "payload_too_large", "bad_request"],
+    notes: { validation_failed: "no file, an empty file or a blank header line, or a file that is not readable CSV (`field` is `file`)", payload_too_large: "the file is larger than the limit" },
+  });
+  const file = z.string().meta({ format: "binary" });
+  return {
+    ...op,
+    requestBody: {
+      required: true,
+      content: { "multipart/form-data": { schema: z.object({ file }) }, "text/csv": { schema: z.string() } },
+    },
+  };
+}
 const tagListSchema = z.object({ data: z.array(tagSchema) });
 const bulkDeletedSchema = z.object({ deleted: z.number().int().min(0).meta({ description: "How many links were deleted." }) });
 const setupStatusSchema = z.object({ needsSetup: z.boolean().meta({ description: "True until the first account exists." }) });
@@ -188,7 +216,7 @@ interface Op {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "Links" | "Tags" | "Domains" | "Analytics" | "Webhooks" | "Billing" | "Setup";
+  tag: "Links" | "Tags" | "Domains" | "Analytics" | "Webhooks" | "Billing" | "Imports" | "Setup";
   /** Required scope; absent for the unauthenticated setup endpoints. */
   scope?: Scope;
   requestParams?: ZodOpenApiOperationObject["requestParams"];
@@ -300,6 +328,71 @@ function paths(): ZodOpenApiObject["paths"] {
         errors: ["not_found"],
         bulk: "ids",
         notes: { not_found: "an id names no link of this workspace; nothing was deleted" },
+      }),
+    },
+    "/links/export": {
+      get: operation({
+        operationId: "exportLinks",
+        summary: "Export links as CSV or JSON",
+        description: [
+          "The workspace's links, filtered like the list (all of them, archived too, by default), oldest first, as a streamed download.",
+          `CSV columns: ${LINK_EXPORT_COLUMNS.map((c) => `\`${c}\``).join(", ")} (tags separated by \`|\`); the file imports again through the generic importer. JSON: an array of \`Link\` objects. Passwords are never exported.`,
+        ].join("\n\n"),
+        tag: "Links",
+        scope: "links:read",
+        requestParams: { query: exportLinksQuerySchema },
+        ok: { status: 200, description: "The file (`content-disposition: attachment`).", schema: z.string(), mediaType: ["text/csv", "application/json"] },
+        errors: ["validation_failed"],
+      }),
+    },
+    "/imports": {
+      get: operation({
+        operationId: "listImports",
+        summary: "List recent imports",
+        tag: "Imports",
+        scope: "links:read",
+        ok: { status: 200, description: "The workspace's latest 20 imports, newest first.", schema: importListSchema },
+        errors: [],
+      }),
+      post: uploadOperation(),
+    },
+    "/imports/{id}": {
+      get: operation({
+        operationId: "getImport",
+        summary: "An import's status and progress",
+        description: "Poll this while the job runs: `status` goes queued → validating (all_or_nothing's check pass) → importing → completed or failed; `progress` counts rows read, imported and failed.",
+        tag: "Imports",
+        scope: "links:read",
+        requestParams: { path: importIdParams },
+        ok: { status: 200, description: "The import.", schema: importSchema },
+        errors: ["not_found"],
+      }),
+    },
+    "/imports/{id}/start": {
+      post: operation({
+        operationId: "startImport",
+        summary: "Map the columns and start the import",
+        description: `\`mapping\` has one entry per column: a field (${IMPORT_FIELDS.map((f) => `\`${f}\``).join(", ")}) or null. One column must be \`url\`. The import then runs as a background job.`,
+        tag: "Imports",
+        scope: "links:write",
+        requestParams: { path: importIdParams },
+        body: startImportSchema,
+        example: { mapping: ["url", "key", null, "title"], mode: "skip_invalid" },
+        ok: { status: 202, description: "The import is queued.", schema: importSchema },
+        errors: ["not_found", "conflict"],
+        notes: { conflict: "the import was already started", insufficient_scope: "the key lacks the scope, or `tags` is mapped without `tags:write`" },
+      }),
+    },
+    "/imports/{id}/errors": {
+      get: operation({
+        operationId: "getImportErrors",
+        summary: "Download the error report",
+        description: "CSV: `row` (the header is row 1), `column`, `code` (invalid_value, missing_url, invalid_date, reserved_key, duplicate_key, key_taken, unknown_domain, loop_destination), `message`, then the row's original cells under the file's own header.",
+        tag: "Imports",
+        scope: "links:read",
+        requestParams: { path: importIdParams },
+        ok: { status: 200, description: "The report (`content-disposition: attachment`).", schema: z.string(), mediaType: "text/csv" },
+        errors: ["not_found"],
       }),
     },
     "/links/availability": {
@@ -527,7 +620,7 @@ function paths(): ZodOpenApiObject["paths"] {
         operationId: "createWebhook",
         summary: "Create a webhook",
         description: [
-          "Events (`link.created`, `link.updated`, `link.deleted`, `link.clicked` in batches) are POSTed to `url` as JSON, signed with the returned `secret` in the `signpost-signature` header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`).",
+          "Events (`link.created`, `link.updated`, `link.deleted`, `link.clicked` in batches, `import.completed` once per bulk import) are POSTed to `url` as JSON, signed with the returned `secret` in the `signpost-signature` header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">`).",
           "Failed deliveries are retried with exponential backoff (10 attempts over about 8.5 hours); after 5 deliveries in a row fail for good, the endpoint is switched off and the workspace's owners are emailed. The URL's host must resolve to public addresses (private, loopback and link-local ones need the instance's OUTBOUND_ALLOWLIST). At most 20 per workspace.",
         ].join("\n\n"),
         tag: "Webhooks",
@@ -773,6 +866,7 @@ function build(serverUrl: string): OpenApiDocument {
         { name: "Tags", description: "Labels for organising links." },
         { name: "Analytics", description: "Click counts, breakdowns, A/B results and raw exports." },
         { name: "Domains", description: "Custom short domains, verified by a DNS TXT record (docs/domains.md)." },
+        { name: "Imports", description: "Bulk import of links from CSV files (generic, Bitly, Kutt, Shlink, YOURLS), run as a background job." },
         { name: "Webhooks", description: "Signed event deliveries to your endpoints, with retries and a delivery log." },
         { name: "Billing", description: "Plans, usage against their limits, Stripe Checkout and the customer portal (when billing is enabled)." },
         { name: "Setup", description: "First-run setup of a new instance (no authentication)." },

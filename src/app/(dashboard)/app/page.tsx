@@ -37,6 +37,31 @@ const SORT_LABELS: [ListState["sort"], string][] = [
   ["key", "Short link"],
 ];
 
+/** Downloads of the links the list shows (its filters, every page), and where the clicks export lives. */
+function ExportMenu({ query }: { query: { q?: string; tag?: string; domain?: string; archived: string } }) {
+  const href = (format: "csv" | "json") => {
+    const params = new URLSearchParams({ format, archived: query.archived });
+    for (const name of ["q", "tag", "domain"] as const) if (query[name]) params.set(name, query[name]);
+    return `/api/v1/links/export?${params}`;
+  };
+  return (
+    <details className="export-menu">
+      <summary className="button secondary">Export</summary>
+      <div className="menu" role="menu">
+        <a className="menu-item" role="menuitem" href={href("csv")} download>
+          Links as CSV
+        </a>
+        <a className="menu-item" role="menuitem" href={href("json")} download>
+          Links as JSON
+        </a>
+        <Link className="menu-item" role="menuitem" href="/app/analytics">
+          Clicks as CSV (Analytics)
+        </Link>
+      </div>
+    </details>
+  );
+}
+
 const shortText = (shortLink: string) => shortLink.replace(/^https?:\/\//, "");
 
 export default async function LinksPage({ searchParams }: { searchParams: SearchParams }) {
@@ -74,11 +99,19 @@ export default async function LinksPage({ searchParams }: { searchParams: Search
     <>
       <div className="page-head">
         <h1>Links</h1>
-        {canWrite ? (
-          <Link href="/app/links/new" className="button">
-            <Plus aria-hidden size={18} /> New link
-          </Link>
-        ) : null}
+        <div className="head-actions">
+          <ExportMenu query={listQuery(state)} />
+          {canWrite ? (
+            <Link href="/app/import" className="button secondary">
+              Import
+            </Link>
+          ) : null}
+          {canWrite ? (
+            <Link href="/app/links/new" className="button">
+              <Plus aria-hidden size={18} /> New link
+            </Link>
+          ) : null}
+        </div>
       </div>
       {!canWrite ? (
         <p className="notice">You are a viewer in {session.workspace.name}: you can see every link and its clicks, but not change them.</p>
