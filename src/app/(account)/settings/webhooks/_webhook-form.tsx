@@ -9,6 +9,7 @@ const EVENT_HINTS: Record<(typeof WEBHOOK_EVENTS)[number], string> = {
   "link.updated": "a link was changed, archived or unarchived",
   "link.deleted": "a link was deleted",
   "link.clicked": "clicks were recorded (batched, up to 500 per event)",
+  "import.completed": "a bulk import finished (one event for all its links)",
 };
 
 /**
