@@ -19,7 +19,7 @@ import { ApiError } from "@/server/api/errors";
 import type { Db } from "@/server/db/client";
 import { link, tag } from "@/server/db/schema";
 import { planSources } from "./plan";
-import { clickRows, queryRows, timestamps, toCount, visitorRows, type AnalyticsScope } from "./sql";
+import { clickRows, isWorkspaceWide, queryRows, timestamps, toCount, uniqueCounts, visitorRows, type AnalyticsScope } from "./sql";
 
 /**
  * The analytics queries behind /api/v1/analytics/*. Every function answers for one workspace; the
@@ -78,12 +78,8 @@ function windowFields(window: AnalyticsWindow) {
 
 /** Distinct visitors of `scope` over the whole window. */
 async function uniquesOver(ctx: AnalyticsContext, window: AnalyticsWindow, scope: AnalyticsScope, includeBots: boolean): Promise<number> {
-  const plan = planSources([window.start, window.end], { useDays: false });
-  // count(*) over a DISTINCT subquery, not count(distinct …): Postgres can hash (and parallelise) it.
-  const [row] = await queryRows<{ uniques: unknown }>(
-    ctx.db,
-    sql`select count(*) as uniques from (select distinct s.visitor_id from (${visitorRows(plan, scope, includeBots)}) s) d`,
-  );
+  const plan = planSources([window.start, window.end], { useDays: isWorkspaceWide(scope) });
+  const [row] = await queryRows<{ uniques: unknown }>(ctx.db, uniqueCounts(plan, scope, includeBots, () => sql`1`));
   return toCount(row?.uniques);
 }
 
@@ -118,7 +114,7 @@ export async function analyticsTimeseries(ctx: AnalyticsContext, query: Analytic
     ),
     queryRows<{ i: number; uniques: unknown }>(
       ctx.db,
-      sql`select d.i, count(*) as uniques from (select distinct width_bucket(s.ts, ${edges}) as i, s.visitor_id from (${visitorRows(planSources(boundaries, { useDays: false }), scope, query.includeBots)}) s) d group by d.i`,
+      uniqueCounts(planSources(boundaries, { useDays: isWorkspaceWide(scope) }), scope, query.includeBots, (ts) => sql`width_bucket(${ts}, ${edges})`),
     ),
   ]);
   const clicksAt = new Map(clicks.map((row) => [Number(row.i), toCount(row.clicks)]));
@@ -143,6 +139,7 @@ export async function analyticsTop(ctx: AnalyticsContext, query: TopQuery): Prom
     sql`select s.value, sum(s.clicks) as clicks, sum(sum(s.clicks)) over () as total
         from (${clickRows(plan, scope, query.dimension, query.includeBots)}) s
         group by s.value
+        having sum(s.clicks) > 0
         order by clicks desc, s.value collate "C"
         limit ${query.limit}`,
   );
@@ -170,7 +167,7 @@ export async function analyticsVariants(ctx: AnalyticsContext, query: VariantsQu
     ),
     queryRows<{ variant_index: number; uniques: unknown }>(
       ctx.db,
-      sql`select d.variant_index, count(*) as uniques from (select distinct s.variant_index, s.visitor_id from (${visitorRows(planSources([window.start, window.end], { useDays: false }), scope, query.includeBots)}) s where s.variant_index >= 0) d group by d.variant_index`,
+      sql`select d.variant_index, count(*) as uniques from (select distinct s.variant_index, (s.ts at time zone 'UTC')::date as day, s.visitor_id from (${visitorRows(planSources([window.start, window.end], { useDays: false }), scope, query.includeBots)}) s where s.variant_index >= 0) d group by d.variant_index`,
     ),
   ]);
   const clicksOf = new Map(clickCounts.map((row) => [Number(row.value), toCount(row.clicks)]));
