@@ -1,3 +1,8 @@
+CREATE TABLE "click_rollup_progress" (
+	"id" smallint PRIMARY KEY NOT NULL,
+	"days_before" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "click_uniques_day" (
 	"workspace_id" text NOT NULL,
 	"day" timestamp with time zone NOT NULL,
@@ -45,6 +50,7 @@ ALTER TABLE "click_visitor_hour" DROP CONSTRAINT "click_visitor_hour_link_id_lin
 ALTER TABLE "click_uniques_day" ADD CONSTRAINT "click_uniques_day_workspace_id_organization_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "click_workspace_rollup_day" ADD CONSTRAINT "click_workspace_rollup_day_workspace_id_organization_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "click_workspace_rollup_hour" ADD CONSTRAINT "click_workspace_rollup_hour_workspace_id_organization_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."organization"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "click_rollup_day_link_dimension_idx" ON "click_rollup_day" USING btree ("link_id","dimension","bucket");--> statement-breakpoint
 -- custom SQL (keep when regenerating)
 -- The per-link click tables lost their foreign keys to `link` (a key check per upserted row was a
 -- third of the ingest transaction). This trigger does what the cascade did, and keeps the
@@ -57,9 +63,10 @@ BEGIN
   FROM (SELECT r.workspace_id, r.dimension, r.bucket, r.value, r.is_bot, sum(r.clicks) AS clicks
         FROM click_rollup_hour r JOIN gone g ON g.id = r.link_id GROUP BY 1, 2, 3, 4, 5) r
   WHERE w.workspace_id = r.workspace_id AND w.dimension = r.dimension AND w.bucket = r.bucket AND w.value = r.value AND w.is_bot = r.is_bot;
+  -- From the hourly rows: the link's daily ones exist only for days already compacted.
   UPDATE click_workspace_rollup_day w SET clicks = w.clicks - r.clicks
-  FROM (SELECT r.workspace_id, r.dimension, r.bucket, r.value, r.is_bot, sum(r.clicks) AS clicks
-        FROM click_rollup_day r JOIN gone g ON g.id = r.link_id GROUP BY 1, 2, 3, 4, 5) r
+  FROM (SELECT r.workspace_id, r.dimension, date_trunc('day', r.bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, r.value, r.is_bot, sum(r.clicks) AS clicks
+        FROM click_rollup_hour r JOIN gone g ON g.id = r.link_id GROUP BY 1, 2, 3, 4, 5) r
   WHERE w.workspace_id = r.workspace_id AND w.dimension = r.dimension AND w.bucket = r.bucket AND w.value = r.value AND w.is_bot = r.is_bot;
 
   WITH seen AS (
@@ -97,7 +104,7 @@ INSERT INTO click_workspace_rollup_hour (workspace_id, dimension, bucket, value,
 SELECT r.workspace_id, r.dimension, r.bucket, r.value, r.is_bot, sum(r.clicks) FROM click_rollup_hour r GROUP BY 1, 2, 3, 4, 5;
 --> statement-breakpoint
 INSERT INTO click_workspace_rollup_day (workspace_id, dimension, bucket, value, is_bot, clicks)
-SELECT r.workspace_id, r.dimension, r.bucket, r.value, r.is_bot, sum(r.clicks) FROM click_rollup_day r GROUP BY 1, 2, 3, 4, 5;
+SELECT r.workspace_id, r.dimension, date_trunc('day', r.bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', r.value, r.is_bot, sum(r.clicks) FROM click_rollup_hour r GROUP BY 1, 2, 3, 4, 5;
 --> statement-breakpoint
 INSERT INTO click_visitor_day (workspace_id, day, with_bots, visitor_id)
 SELECT DISTINCT v.workspace_id, date_trunc('day', v.bucket AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', true, v.visitor_id FROM click_visitor_hour v
@@ -106,3 +113,7 @@ SELECT DISTINCT v.workspace_id, date_trunc('day', v.bucket AT TIME ZONE 'UTC') A
 --> statement-breakpoint
 INSERT INTO click_uniques_day (workspace_id, day, with_bots, visitors)
 SELECT d.workspace_id, d.day, d.with_bots, count(*) FROM click_visitor_day d GROUP BY 1, 2, 3;
+--> statement-breakpoint
+-- Per-link daily rollups are complete before today (the click store kept them until now); from
+-- here on the compaction job sums each finished UTC day from the hourly rollup.
+INSERT INTO click_rollup_progress (id, days_before) VALUES (1, date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');

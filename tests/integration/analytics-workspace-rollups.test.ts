@@ -1,9 +1,10 @@
 /**
  * The workspace-wide rollups and daily unique counts (click_workspace_rollup_hour/_day,
- * click_visitor_day, click_uniques_day) that answer unfiltered analytics queries: they stay equal to
- * what the per-link tables and the raw clicks say, including after links are deleted (a trigger on
- * `link` subtracts a deleted link's clicks, and drops its visitors from a day unless another link
- * had them). Answers are checked against counts made here from the generated events, for whole UTC
+ * click_visitor_day, click_uniques_day) that answer unfiltered analytics queries, and the per-link
+ * daily rollups summed by the compaction job: they stay equal to what the per-link tables and the
+ * raw clicks say, before and after compaction, with late clicks for compacted days, and after links
+ * are deleted (a trigger on `link` subtracts a deleted link's clicks, and drops its visitors from a
+ * day unless another link had them). Answers are checked against counts made here from the generated events, for whole UTC
  * days (the daily counts), ranges starting and ending mid-day (daily counts plus hourly visitors),
  * and Asia/Kolkata (raw clicks at the half-hour edges); one visitor id clicks both as a person and
  * as a bot, and several visitors click several links on the same day.
@@ -18,6 +19,7 @@ import { POST as createLinkRoute } from "@/app/api/v1/links/route";
 import type { AnalyticsTimeseries, AnalyticsTop, AnalyticsTotals } from "@/core/analytics";
 import type { LinkView } from "@/core/link";
 import { queryRows } from "@/server/analytics/sql";
+import { compactDailyRollups } from "@/server/clicks/daily-rollups";
 import { recordClicks } from "@/server/clicks/ingest";
 import { backends, type TestDatabase } from "../support/databases";
 import { apiRequest, expectJson, openWithOwner, routeParams, type Owner } from "../support/integration-helpers";
@@ -87,7 +89,19 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
       const response = await createLinkRoute(apiRequest("/api/v1/links", { key: owner.key, body: { url: `https://${name.toLowerCase()}.example/`, key: `wr-${name}` } }));
       links[name] = await expectJson<LinkView>(response, 201);
     }
-    const clicks = events.map((e) => ({
+    // As on an instance whose compaction last ran before these days: they start out hourly only.
+    await testDb.database.db.execute(sql`update click_rollup_progress set days_before = ${new Date(FIRST_DAY).toISOString()}::timestamptz`);
+    const clicks = events.filter((e) => !late(e)).map(toClick);
+    for (let i = 0; i < clicks.length; i += 250) await recordClicks(clicks.slice(i, i + 250));
+  });
+  afterAll(async () => {
+    await testDb?.dispose();
+  });
+
+  /** An eighth of the first day's clicks arrive only after that day was compacted. */
+  const lateIds = new Set(events.filter((e, i) => e.at < FIRST_DAY + DAY && i % 8 === 0).map((e) => e.id));
+  const late = (e: Event) => lateIds.has(e.id);
+  const toClick = (e: Event) => ({
       id: e.id,
       linkId: links[e.link].id,
       workspaceId: owner.workspaceId,
@@ -99,19 +113,19 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
       country: e.country,
       visitorId: e.visitorId,
       reason: e.reason,
-    }));
-    for (let i = 0; i < clicks.length; i += 250) await recordClicks(clicks.slice(i, i + 250));
   });
-  afterAll(async () => {
-    await testDb?.dispose();
-  });
+  const stored = new Set<string>(events.filter((e) => !late(e)).map((e) => e.id));
 
   const get = async <T>(handler: (request: Request) => Promise<Response>, path: string, query: Record<string, string>) =>
     expectJson<T>(await handler(apiRequest(`/api/v1/analytics${path}?${new URLSearchParams(query)}`, { key: owner.key })), 200);
-  const live = (start: number, end: number) => events.filter((e) => remaining.has(e.link) && e.at >= start && e.at < end);
+  const live = (start: number, end: number, only?: Name) => events.filter((e) => stored.has(e.id) && remaining.has(e.link) && (!only || e.link === only) && e.at >= start && e.at < end);
 
-  /** Every unfiltered answer against the events of the links that remain. */
+  /** Every answer, for the whole workspace and for link Q, against the stored events of the links that remain. */
   async function expectAnswers(): Promise<void> {
+    for (const only of [undefined, "Q"] as const) await expectAnswersFor(only);
+  }
+
+  async function expectAnswersFor(only: Name | undefined): Promise<void> {
     const ranges = [
       { label: "whole UTC days", start: FIRST_DAY, end: FIRST_DAY + DAYS * DAY, interval: "day", zone: "UTC" },
       { label: "mid-day to mid-day, hourly", start: FIRST_DAY + 13 * HOUR, end: FIRST_DAY + 3 * DAY + 7 * HOUR, interval: "hour", zone: "UTC" },
@@ -119,10 +133,17 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
     ];
     for (const range of ranges) {
       for (const includeBots of [false, true]) {
-        const query = { start: new Date(range.start).toISOString(), end: new Date(range.end).toISOString(), timezone: range.zone, interval: range.interval, ...(includeBots ? { includeBots: "true" } : {}) };
-        const inRange = live(range.start, range.end);
+        const query = {
+          start: new Date(range.start).toISOString(),
+          end: new Date(range.end).toISOString(),
+          timezone: range.zone,
+          interval: range.interval,
+          ...(includeBots ? { includeBots: "true" } : {}),
+          ...(only ? { linkId: links[only].id } : {}),
+        };
+        const inRange = live(range.start, range.end, only);
         const picked = inRange.filter((e) => included(e, includeBots));
-        const label = `${range.label} bots=${includeBots} links=${[...remaining].join("")}`;
+        const label = `${range.label} bots=${includeBots} links=${[...remaining].join("")} only=${only ?? "-"} stored=${stored.size}`;
         const totals = await get<AnalyticsTotals>(getTotals, "", query);
         expect({ clicks: totals.clicks, uniques: totals.uniques, bots: totals.bots }, label).toEqual({
           clicks: picked.length,
@@ -143,21 +164,36 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
     }
   }
 
-  /** The workspace tables equal what the per-link tables add up to (zero rows aside). */
+  /** The workspace tables equal what the per-link tables add up to (zero rows aside); compacted days equal their hours. */
   async function expectTablesAgree(): Promise<void> {
     const db = testDb.database.db;
+    const [days] = await queryRows<{ n: unknown }>(
+      db,
+      sql`select count(*) as n from (
+            (select link_id, bucket, dimension, value, is_bot, clicks from click_rollup_day where bucket < (select days_before from click_rollup_progress)
+             except
+             select link_id, date_trunc('day', bucket at time zone 'UTC') at time zone 'UTC', dimension, value, is_bot, sum(clicks) from click_rollup_hour
+             where bucket < (select days_before from click_rollup_progress) group by 1, 2, 3, 4, 5)
+            union all
+            (select link_id, date_trunc('day', bucket at time zone 'UTC') at time zone 'UTC', dimension, value, is_bot, sum(clicks) from click_rollup_hour
+             where bucket < (select days_before from click_rollup_progress) group by 1, 2, 3, 4, 5
+             except
+             select link_id, bucket, dimension, value, is_bot, clicks from click_rollup_day where bucket < (select days_before from click_rollup_progress))) d`,
+    );
+    expect(Number(days?.n), "per-link daily rollups before the mark").toBe(0);
     for (const unit of ["hour", "day"] as const) {
+      // Against the per-link hourly rows (per-link daily ones wait for the compaction).
       const [row] = await queryRows<{ n: unknown }>(
         db,
         sql`select count(*) as n from (
               select workspace_id, dimension, bucket, value, is_bot, clicks from ${sql.raw(`click_workspace_rollup_${unit}`)} where clicks <> 0
               except
-              select workspace_id, dimension, bucket, value, is_bot, sum(clicks) from ${sql.raw(`click_rollup_${unit}`)} group by 1, 2, 3, 4, 5) d`,
+              select workspace_id, dimension, date_trunc(${unit}, bucket at time zone 'UTC') at time zone 'UTC', value, is_bot, sum(clicks) from click_rollup_hour group by 1, 2, 3, 4, 5) d`,
       );
       expect(Number(row?.n), `workspace ${unit} rollups`).toBe(0);
       const [sums] = await queryRows<{ workspace: unknown; links: unknown }>(
         db,
-        sql`select (select coalesce(sum(clicks), 0) from ${sql.raw(`click_workspace_rollup_${unit}`)}) as workspace, (select coalesce(sum(clicks), 0) from ${sql.raw(`click_rollup_${unit}`)}) as links`,
+        sql`select (select coalesce(sum(clicks), 0) from ${sql.raw(`click_workspace_rollup_${unit}`)}) as workspace, (select coalesce(sum(clicks), 0) from click_rollup_hour) as links`,
       );
       expect(Number(sums?.workspace)).toBe(Number(sums?.links));
     }
@@ -195,7 +231,28 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
     expect([...linksOf.values()].filter((set) => set.size > 1).length).toBeGreaterThan(20);
   });
 
-  test("unfiltered answers match the events", async () => {
+  test("answers match the events before compaction, after it, and with late clicks for compacted days", async () => {
+    const db = testDb.database.db;
+    const [before] = await queryRows<{ n: unknown }>(db, sql`select count(*) as n from click_rollup_day`);
+    expect(Number(before?.n)).toBe(0); // nothing compacted yet: links answer from hours
+    await expectTablesAgree();
+    await expectAnswers();
+
+    // Mid-way through the third day: the first two are summed, the rest stays hourly.
+    expect(await compactDailyRollups(db, FIRST_DAY + 2 * DAY + 9 * HOUR)).toBe(2);
+    expect(await compactDailyRollups(db, FIRST_DAY + 2 * DAY + 10 * HOUR)).toBe(0);
+    await expectTablesAgree();
+    await expectAnswers();
+
+    // Clicks for the compacted first day arrive now: the click store adds them to its daily rows.
+    const lateClicks = events.filter(late);
+    expect(lateClicks.length).toBeGreaterThan(5);
+    await recordClicks(lateClicks.map(toClick));
+    for (const e of lateClicks) stored.add(e.id);
+    await expectTablesAgree();
+    await expectAnswers();
+
+    expect(await compactDailyRollups(db, Date.parse("2026-01-01T00:00:00Z"))).toBeGreaterThan(2);
     await expectTablesAgree();
     await expectAnswers();
   });

@@ -4,6 +4,7 @@ import { COUNTED_REASONS, type ClickEvent } from "@/core/link";
 import { getDb, type Db } from "@/server/db/client";
 import { click, link } from "@/server/db/schema";
 import { CLICKS_PER_EVENT, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
+import { dailyRollupsBefore } from "./daily-rollups";
 import { writeRollups, type ClickRow } from "./rollups";
 
 export { dimensionValue } from "./rollups";
@@ -68,7 +69,7 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
     const inserted = rows.length ? await insertClicks(tx, rows) : [];
 
     const rolled = inserted.filter((row) => row.isBot || isCounted(row.reason));
-    if (rolled.length > 0) await writeRollups(tx, rolled);
+    if (rolled.length > 0) await writeRollups(tx, rolled, await dailyRollupsBefore(tx));
     // Last: the hot links' rows stay locked only from here to the commit.
     const counted = inserted.filter((row) => !row.isBot && isCounted(row.reason));
     if (counted.length > 0) await bumpLinkCounters(tx, counted);

@@ -15,8 +15,8 @@ import {
 
 /**
  * Everything a batch's rolled-up clicks add besides the raw rows, written by the click store
- * (src/server/clicks/ingest.ts) inside its transaction: per-link hourly and daily rollups, the
- * same summed per workspace, distinct visitors per link and hour, and per workspace and UTC day
+ * (src/server/clicks/ingest.ts) inside its transaction: per-link hourly rollups (daily ones only
+ * for late clicks, see daily-rollups.ts), hourly and daily rollups summed per workspace, distinct visitors per link and hour, and per workspace and UTC day
  * with their daily count. Rows are merged in memory first (one row per key per batch), and each
  * table gets one statement with one array parameter per column, whatever the batch size.
  *
@@ -47,10 +47,15 @@ export function dimensionValue(row: Pick<ClickRow, "country" | "region" | "city"
   }
 }
 
-/** Writes the rollups and visitor rows of `rows` (clicks this transaction inserted, all rolled up). */
-export async function writeRollups(tx: Tx, rows: ClickRow[]): Promise<void> {
+/**
+ * Writes the rollups and visitor rows of `rows` (clicks this transaction inserted, all rolled up).
+ * Per-link daily rows only for days before `daysBefore` (late clicks): later days are summed from
+ * the hourly rows by the compaction job (src/server/clicks/daily-rollups.ts).
+ */
+export async function writeRollups(tx: Tx, rows: ClickRow[], daysBefore: number): Promise<void> {
   await upsertLinkRollups(tx, "hour", aggregate(rows, HOUR_MS, true));
-  await upsertLinkRollups(tx, "day", aggregate(rows, DAY_MS, true));
+  const late = rows.filter((row) => row.clickedAt.getTime() < daysBefore);
+  if (late.length > 0) await upsertLinkRollups(tx, "day", aggregate(late, DAY_MS, true));
   await insertVisitorHours(tx, rows);
   await upsertWorkspaceRollups(tx, "hour", aggregate(rows, HOUR_MS, false));
   await upsertWorkspaceRollups(tx, "day", aggregate(rows, DAY_MS, false));

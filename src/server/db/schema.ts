@@ -325,10 +325,15 @@ export const clickRollupHour = pgTable("click_rollup_hour", rollupColumns(), (t)
   index("click_rollup_hour_workspace_idx").on(t.workspaceId, t.dimension, t.bucket),
 ]);
 
-/** Daily buckets (UTC midnights): long UTC ranges read fewer rows. */
+/**
+ * Daily buckets (UTC midnights): long UTC ranges read fewer rows. Summed from the hourly rows by a
+ * job once a day is over (src/server/clicks/daily-rollups.ts), so an extra index costs ingest
+ * nothing: (link, dimension, bucket) reads one dimension of a link's days without walking the others.
+ */
 export const clickRollupDay = pgTable("click_rollup_day", rollupColumns(), (t) => [
   primaryKey({ columns: [t.linkId, t.bucket, t.dimension, t.value, t.isBot] }),
   index("click_rollup_day_workspace_idx").on(t.workspaceId, t.dimension, t.bucket),
+  index("click_rollup_day_link_dimension_idx").on(t.linkId, t.dimension, t.bucket),
 ]);
 
 /**
@@ -411,6 +416,16 @@ export const clickUniquesDay = pgTable(
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.withBots] })],
 );
+
+/**
+ * How far the per-link daily rollups are complete: every click before `days_before` (a UTC
+ * midnight) is in `click_rollup_day`; later days are only in the hourly rollup until the hourly
+ * compaction job (src/server/clicks/daily-rollups.ts) sums them. One row (id 1).
+ */
+export const clickRollupProgress = pgTable("click_rollup_progress", {
+  id: smallint("id").primaryKey(),
+  daysBefore: timestamp("days_before", { withTimezone: true }).notNull(),
+});
 
 /** Instance-wide facts, e.g. the first-run claim that makes setup happen exactly once. */
 export const instanceState = pgTable("instance_state", {
