@@ -59,6 +59,9 @@ CREATE INDEX "click_rollup_day_link_dimension_idx" ON "click_rollup_day" USING b
 -- another remaining link had them that UTC day. Rows left at zero are harmless (queries skip them).
 CREATE OR REPLACE FUNCTION click_forget_deleted_links() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- The click store's lock (src/server/clicks/daily-rollups.ts): a running daily compaction must
+  -- not sum a deleted link's hours back into click_rollup_day.
+  PERFORM pg_advisory_xact_lock_shared(1936286832, 1684108659);
   UPDATE click_workspace_rollup_hour w SET clicks = w.clicks - r.clicks
   FROM (SELECT r.workspace_id, r.dimension, r.bucket, r.value, r.is_bot, sum(r.clicks) AS clicks
         FROM click_rollup_hour r JOIN gone g ON g.id = r.link_id GROUP BY 1, 2, 3, 4, 5) r

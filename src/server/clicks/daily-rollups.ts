@@ -18,7 +18,9 @@ import { clickRollupDay, clickRollupHour, clickRollupProgress } from "@/server/d
  * The click store holds a shared advisory lock for its transaction, the compaction an exclusive
  * one: it waits for batches in flight, sums the days in a snapshot that has all their clicks, and
  * batches that start meanwhile wait for it, then see the new mark. So each click is in a day's row
- * exactly once: summed by the compaction or added by its batch, never both, never neither.
+ * exactly once: summed by the compaction or added by its batch, never both, never neither. The
+ * trigger that forgets a deleted link's rows (migration 0007) takes the shared lock too, so a
+ * compaction never sums a link's hours back after they were deleted.
  */
 
 /** Advisory lock key: "signpost" "days" as two int4s. */
