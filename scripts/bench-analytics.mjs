@@ -12,10 +12,13 @@
 //    key back exactly as migrated (foreign keys NOT VALID: the rows are ours). Reads from an
 //    unlogged table cost the same as from a logged one.
 // 3. Builds click_rollup_hour, click_rollup_day and click_visitor_hour from the raw rows with
-//    set-based INSERT … SELECT … GROUP BY, following recordClicks' rules (src/server/clicks/ingest.ts):
+//    set-based INSERT … SELECT … GROUP BY, following recordClicks' rules (src/server/clicks/rollups.ts):
 //    counted humans and all bots, dimension "all" value "" plus every CLICK_DIMENSIONS value ("" when
 //    unknown, regions "US-CA", rule/variant as their index), UTC hour and day buckets, one visitor
-//    row per link × hour × visitor × is_bot × variant (-1 when none). Then VACUUM/ANALYZE.
+//    row per link × hour × visitor × is_bot × variant (-1 when none). Then the workspace-wide tables
+//    the same way (and with the same statements as migration 0007's backfill): rollups summed over
+//    links, the daily visitor sets (every visitor; people only) and their counts. Then
+//    VACUUM/ANALYZE, and checks that every table adds up to counts taken from the raw rows.
 // 4. Times the dashboard's queries through src/server/analytics (the functions the routes call),
 //    each --runs times after --warmup, and prints p50/p95/max against the goal p95 ≤ 100 ms, beside
 //    a `select 1` through the same pool, timed the same way (the floor any query pays).
@@ -135,7 +138,16 @@ async function main() {
     await one.query(`insert into link_tag (link_id, tag_id) select 'lnk_bench_' || lpad(r::text, 5, '0'), 'tag_bench_' || (r % 10) from generate_series(0, $1 - 1) r`, [LINKS]);
 
     // ---- Strip the click tables for the load ----------------------------------------------------
-    const TABLES = ["click", "click_rollup_hour", "click_rollup_day", "click_visitor_hour"];
+    const TABLES = [
+      "click",
+      "click_rollup_hour",
+      "click_rollup_day",
+      "click_visitor_hour",
+      "click_workspace_rollup_hour",
+      "click_workspace_rollup_day",
+      "click_visitor_day",
+      "click_uniques_day",
+    ];
     const { rows: constraints } = await one.query(
       `select conrelid::regclass::text as tbl, conname, contype, pg_get_constraintdef(oid) as def from pg_constraint
        where conrelid = any($1::regclass[]) and contype in ('p', 'f', 'u') order by contype desc`,
@@ -251,6 +263,31 @@ async function main() {
     const visitorMs = performance.now() - started;
     log(`click_visitor_hour in ${seconds(visitorMs)}`);
 
+    // Workspace-wide tables: what recordClicks adds per batch, summed here over the per-link tables.
+    started = performance.now();
+    const UTC_DAY = `date_trunc('day', bucket at time zone 'UTC') at time zone 'UTC'`;
+    await runAll(
+      clients,
+      ["hour", "day"].map(
+        (unit) => `
+        insert into click_workspace_rollup_${unit} (workspace_id, dimension, bucket, value, is_bot, clicks)
+        select workspace_id, dimension, bucket, value, is_bot, sum(clicks) from click_rollup_${unit} group by 1, 2, 3, 4, 5`,
+      ),
+    );
+    await runAll(
+      clients,
+      [true, false].map(
+        (withBots) => `
+        insert into click_visitor_day (workspace_id, day, with_bots, visitor_id)
+        select distinct workspace_id, ${UTC_DAY}, ${withBots}, visitor_id from click_visitor_hour${withBots ? "" : " where not is_bot"}`,
+      ),
+    );
+    await one.query(`insert into click_uniques_day (workspace_id, day, with_bots, visitors) select workspace_id, day, with_bots, count(*) from click_visitor_day group by 1, 2, 3`);
+    // The daily rollups hold every seeded day, as after the compaction job's run at midnight.
+    await one.query(`update click_rollup_progress set days_before = $1`, [new Date(END).toISOString()]);
+    const workspaceMs = performance.now() - started;
+    log(`workspace rollups and daily uniques in ${seconds(workspaceMs)}`);
+
     // ---- Indexes and keys back, statistics, visibility map -------------------------------------------
     started = performance.now();
     await runAll(clients, [
@@ -263,6 +300,7 @@ async function main() {
     // heap anyway (their counts are not in an index): statistics are all they need.
     await runAll(clients, [
       "vacuum (analyze) click_visitor_hour",
+      ...["click_workspace_rollup_hour", "click_workspace_rollup_day", "click_visitor_day", "click_uniques_day"].map((table) => `vacuum (analyze) ${table}`),
       ...["click", "click_rollup_hour", "click_rollup_day", "link", "link_tag", "tag"].map((table) => `analyze ${table}`),
     ]);
     const indexMs = performance.now() - started;
@@ -275,17 +313,24 @@ async function main() {
              (select min(s) from (select sum(clicks) s from click_rollup_hour group by dimension) x)::bigint as hour_min,
              (select max(s) from (select sum(clicks) s from click_rollup_hour group by dimension) x)::bigint as hour_max,
              (select sum(clicks) from click_rollup_day where dimension = 'all')::bigint as day_all,
+             (select min(s) from (select sum(clicks) s from click_workspace_rollup_hour group by dimension) x)::bigint as ws_hour_min,
+             (select max(s) from (select sum(clicks) s from click_workspace_rollup_day group by dimension) x)::bigint as ws_day_max,
+             (select count(*) from (select distinct visitor_id, (clicked_at at time zone 'UTC')::date from click where visitor_id is not null and not is_bot and ${ROLLED}) v)::bigint as people_days,
+             (select sum(visitors) from click_uniques_day where not with_bots)::bigint as people_counted,
+             (select count(*) from click_workspace_rollup_hour)::bigint as ws_hour_rows,
+             (select count(*) from click_workspace_rollup_day)::bigint as ws_day_rows,
              (select count(*) from click_rollup_hour)::bigint as hour_rows,
              (select count(*) from click_rollup_day)::bigint as day_rows,
              (select count(*) from click_visitor_hour)::bigint as visitor_rows,
              pg_size_pretty(pg_database_size(current_database())) as size`);
     const c = checks[0];
-    if (!(c.rolled === c.hour_min && c.rolled === c.hour_max && c.rolled === c.day_all && Number(c.raw) === CLICKS)) {
+    const addsUp = [c.hour_min, c.hour_max, c.day_all, c.ws_hour_min, c.ws_day_max].every((n) => n === c.rolled) && c.people_days === c.people_counted;
+    if (!(addsUp && Number(c.raw) === CLICKS)) {
       throw new Error(`rollups do not add up: ${JSON.stringify(c)}`);
     }
     for (const client of clients) await client.end();
     const seedMs = performance.now() - seedStarted;
-    log(`seeded in ${seconds(seedMs)}: ${Number(c.raw).toLocaleString("en")} clicks (${Number(c.rolled).toLocaleString("en")} rolled up), ${Number(c.hour_rows).toLocaleString("en")} hourly / ${Number(c.day_rows).toLocaleString("en")} daily rollup rows, ${Number(c.visitor_rows).toLocaleString("en")} visitor rows, ${c.size}`);
+    log(`seeded in ${seconds(seedMs)}: ${Number(c.raw).toLocaleString("en")} clicks (${Number(c.rolled).toLocaleString("en")} rolled up), ${Number(c.hour_rows).toLocaleString("en")} hourly / ${Number(c.day_rows).toLocaleString("en")} daily rollup rows, ${Number(c.visitor_rows).toLocaleString("en")} visitor rows, ${Number(c.ws_hour_rows).toLocaleString("en")} / ${Number(c.ws_day_rows).toLocaleString("en")} workspace rollup rows, ${c.size}`);
 
     // ---- The dashboard's queries -----------------------------------------------------------------------
     const ctx = { db: database.db, workspaceId: WORKSPACE, now: END };
@@ -334,7 +379,7 @@ async function main() {
       `\nbench:analytics — ${CLICKS.toLocaleString("en")} clicks, ${LINKS.toLocaleString("en")} links (Zipf), ${DAYS} days, 10% bots; Postgres ${settings[0].version} (shared_buffers ${settings[0].buffers}, jit ${settings[0].jit}); ${WARMUP} warm-up + ${RUNS} timed runs per query`,
     );
     console.log(
-      `seed: ${seconds(seedMs)} (raw ${seconds(rawMs)}, hourly rollup ${seconds(hourMs)}, daily ${seconds(dayMs)}, visitors ${seconds(visitorMs)}, indexes + VACUUM/ANALYZE ${seconds(indexMs)}); ${Number(c.hour_rows).toLocaleString("en")} hourly + ${Number(c.day_rows).toLocaleString("en")} daily rollup rows, ${Number(c.visitor_rows).toLocaleString("en")} visitor rows, ${c.size}\n`,
+      `seed: ${seconds(seedMs)} (raw ${seconds(rawMs)}, hourly rollup ${seconds(hourMs)}, daily ${seconds(dayMs)}, visitors ${seconds(visitorMs)}, workspace tables ${seconds(workspaceMs)}, indexes + VACUUM/ANALYZE ${seconds(indexMs)}); ${Number(c.hour_rows).toLocaleString("en")} hourly + ${Number(c.day_rows).toLocaleString("en")} daily rollup rows, ${Number(c.visitor_rows).toLocaleString("en")} visitor rows, ${Number(c.ws_hour_rows).toLocaleString("en")} + ${Number(c.ws_day_rows).toLocaleString("en")} workspace rollup rows, ${c.size}\n`,
     );
     console.log(line(header));
     console.log(line(widths.map((w) => "-".repeat(w))));
@@ -343,7 +388,7 @@ async function main() {
     console.log(`\ngoal p95 ≤ ${GOAL_MS} ms: ${failed.length === 0 ? "PASS" : `FAIL (${failed.map((r) => r.name).join("; ")})`}`);
     if (args.json) {
       const config = { clicks: CLICKS, links: LINKS, days: DAYS, runs: RUNS, warmup: WARMUP, goalMs: GOAL_MS };
-      const seed = { seconds: seedMs / 1000, rawSeconds: rawMs / 1000, hourSeconds: hourMs / 1000, daySeconds: dayMs / 1000, visitorSeconds: visitorMs / 1000, indexSeconds: indexMs / 1000, hourRows: Number(c.hour_rows), dayRows: Number(c.day_rows), visitorRows: Number(c.visitor_rows), size: c.size };
+      const seed = { seconds: seedMs / 1000, rawSeconds: rawMs / 1000, hourSeconds: hourMs / 1000, daySeconds: dayMs / 1000, visitorSeconds: visitorMs / 1000, workspaceSeconds: workspaceMs / 1000, indexSeconds: indexMs / 1000, hourRows: Number(c.hour_rows), dayRows: Number(c.day_rows), visitorRows: Number(c.visitor_rows), size: c.size };
       const server = { version: settings[0].version, sharedBuffers: settings[0].buffers, jit: settings[0].jit };
       writeFileSync(args.json, JSON.stringify({ bench: "analytics", config, seed, server, results }, null, 2));
     }

@@ -42,6 +42,15 @@ describe("planSources", () => {
     expect(planSources(boundaries, { useDays: false })).toEqual({ days: [], hours: [r("2025-03-01T00:00:00Z", "2025-03-04T00:00:00Z")], raw: [] });
   });
 
+  test("days at or after daysBefore (not yet compacted) read hours", () => {
+    const boundaries = [t("2025-03-01T00:00:00Z"), t("2025-03-02T00:00:00Z"), t("2025-03-03T00:00:00Z"), t("2025-03-04T00:00:00Z")];
+    const plan = planSources(boundaries, { useDays: true, daysBefore: t("2025-03-02T00:00:00Z") });
+    expect(plan).toEqual({ days: [r("2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z")], hours: [r("2025-03-02T00:00:00Z", "2025-03-04T00:00:00Z")], raw: [] });
+    expectExactCover(plan, boundaries[0]!, boundaries.at(-1)!);
+    // A mark mid-day (never written, but harmless) leaves that day hourly too.
+    expect(planSources(boundaries, { useDays: true, daysBefore: t("2025-03-02T12:00:00Z") }).days).toEqual([r("2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z")]);
+  });
+
   test("New York days (edges at 05:00 or 04:00 UTC) read hours: no UTC day lies inside one of them", () => {
     const boundaries = [t("2025-03-08T05:00:00Z"), t("2025-03-09T05:00:00Z"), t("2025-03-10T04:00:00Z")];
     expect(planSources(boundaries, { useDays: true })).toEqual({ days: [], hours: [r("2025-03-08T05:00:00Z", "2025-03-10T04:00:00Z")], raw: [] });

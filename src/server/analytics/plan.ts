@@ -45,10 +45,11 @@ function append(ranges: TimeRange[], from: number, to: number): void {
 /**
  * Cuts the range `[boundaries[0], boundaries[last])` into the parts each source can answer exactly
  * (see above). `boundaries` are the bucket edges, ascending; pass just `[start, end]` when only the
- * whole range matters (totals, top values). `useDays: false` for distinct visitors, which have no
- * daily table.
+ * whole range matters (totals, top values). `useDays: false` when there is no daily table to read
+ * (distinct visitors of a link, tag or domain); `daysBefore` when the daily table is complete only
+ * before that instant (per-link rollups: src/server/clicks/daily-rollups.ts).
  */
-export function planSources(boundaries: readonly number[], options: { useDays: boolean }): SourcePlan {
+export function planSources(boundaries: readonly number[], options: { useDays: boolean; daysBefore?: number }): SourcePlan {
   if (boundaries.length < 2) throw new Error("planSources needs at least a start and an end");
   const start = boundaries[0]!;
   const end = boundaries.at(-1)!;
@@ -64,9 +65,10 @@ export function planSources(boundaries: readonly number[], options: { useDays: b
     return low < boundaries.length && boundaries[low]! < to;
   };
 
+  const daysBefore = options.daysBefore ?? Number.POSITIVE_INFINITY;
   const plan: SourcePlan = { days: [], hours: [], raw: [] };
   for (let day = Math.floor(start / DAY_MS) * DAY_MS; day < end; day += DAY_MS) {
-    if (options.useDays && day >= start && day + DAY_MS <= end && !cut(day, day + DAY_MS)) {
+    if (options.useDays && day >= start && day + DAY_MS <= end && day + DAY_MS <= daysBefore && !cut(day, day + DAY_MS)) {
       append(plan.days, day, day + DAY_MS);
       continue;
     }

@@ -17,9 +17,10 @@ import {
 import type { Variant } from "@/core/link";
 import { ApiError } from "@/server/api/errors";
 import type { Db } from "@/server/db/client";
+import { dailyRollupsComplete } from "@/server/clicks/daily-rollups";
 import { link, tag } from "@/server/db/schema";
 import { planSources } from "./plan";
-import { clickRows, queryRows, timestamps, toCount, visitorRows, type AnalyticsScope } from "./sql";
+import { clickRows, isWorkspaceWide, queryRows, timestamps, toCount, uniqueCounts, visitorRows, type AnalyticsScope } from "./sql";
 
 /**
  * The analytics queries behind /api/v1/analytics/*. Every function answers for one workspace; the
@@ -76,14 +77,18 @@ function windowFields(window: AnalyticsWindow) {
   };
 }
 
+/**
+ * Where daily rollups may answer clicks: workspace-wide ones always (the click store keeps them),
+ * per-link ones only before the compaction mark.
+ */
+async function clickDays(ctx: AnalyticsContext, scope: AnalyticsScope): Promise<{ useDays: true; daysBefore?: number }> {
+  return isWorkspaceWide(scope) ? { useDays: true } : { useDays: true, daysBefore: await dailyRollupsComplete(ctx.db) };
+}
+
 /** Distinct visitors of `scope` over the whole window. */
 async function uniquesOver(ctx: AnalyticsContext, window: AnalyticsWindow, scope: AnalyticsScope, includeBots: boolean): Promise<number> {
-  const plan = planSources([window.start, window.end], { useDays: false });
-  // count(*) over a DISTINCT subquery, not count(distinct …): Postgres can hash (and parallelise) it.
-  const [row] = await queryRows<{ uniques: unknown }>(
-    ctx.db,
-    sql`select count(*) as uniques from (select distinct s.visitor_id from (${visitorRows(plan, scope, includeBots)}) s) d`,
-  );
+  const plan = planSources([window.start, window.end], { useDays: isWorkspaceWide(scope) });
+  const [row] = await queryRows<{ uniques: unknown }>(ctx.db, uniqueCounts(plan, scope, includeBots, () => sql`1`));
   return toCount(row?.uniques);
 }
 
@@ -91,7 +96,7 @@ async function uniquesOver(ctx: AnalyticsContext, window: AnalyticsWindow, scope
 export async function analyticsTotals(ctx: AnalyticsContext, query: AnalyticsQuery): Promise<AnalyticsTotals> {
   const window = analyticsWindow(query, ctx.now ?? Date.now());
   const scope = await resolveScope(ctx, query);
-  const plan = planSources([window.start, window.end], { useDays: true });
+  const plan = planSources([window.start, window.end], await clickDays(ctx, scope));
   const [byBot, uniques] = await Promise.all([
     queryRows<{ is_bot: boolean; clicks: unknown }>(
       ctx.db,
@@ -111,14 +116,15 @@ export async function analyticsTimeseries(ctx: AnalyticsContext, query: Analytic
   const { boundaries } = window;
   // width_bucket(ts, edges) is the 1-based bucket whose edges hold ts; every source row lies in one.
   const edges = timestamps(boundaries);
+  const days = await clickDays(ctx, scope);
   const [clicks, uniques] = await Promise.all([
     queryRows<{ i: number; clicks: unknown }>(
       ctx.db,
-      sql`select width_bucket(s.ts, ${edges}) as i, sum(s.clicks) as clicks from (${clickRows(planSources(boundaries, { useDays: true }), scope, TOTAL_DIMENSION, query.includeBots)}) s group by 1`,
+      sql`select width_bucket(s.ts, ${edges}) as i, sum(s.clicks) as clicks from (${clickRows(planSources(boundaries, days), scope, TOTAL_DIMENSION, query.includeBots)}) s group by 1`,
     ),
     queryRows<{ i: number; uniques: unknown }>(
       ctx.db,
-      sql`select d.i, count(*) as uniques from (select distinct width_bucket(s.ts, ${edges}) as i, s.visitor_id from (${visitorRows(planSources(boundaries, { useDays: false }), scope, query.includeBots)}) s) d group by d.i`,
+      uniqueCounts(planSources(boundaries, { useDays: isWorkspaceWide(scope) }), scope, query.includeBots, (ts) => sql`width_bucket(${ts}, ${edges})`),
     ),
   ]);
   const clicksAt = new Map(clicks.map((row) => [Number(row.i), toCount(row.clicks)]));
@@ -135,7 +141,7 @@ export async function analyticsTimeseries(ctx: AnalyticsContext, query: Analytic
 export async function analyticsTop(ctx: AnalyticsContext, query: TopQuery): Promise<AnalyticsTop> {
   const window = analyticsWindow(query, ctx.now ?? Date.now());
   const scope = await resolveScope(ctx, query);
-  const plan = planSources([window.start, window.end], { useDays: true });
+  const plan = planSources([window.start, window.end], await clickDays(ctx, scope));
   // The window sum runs before LIMIT: the share's denominator is every click, not just the top N.
   // Ties go by value in byte order (collation "C"), the same on every server.
   const rows = await queryRows<{ value: string; clicks: unknown; total: unknown }>(
@@ -143,6 +149,7 @@ export async function analyticsTop(ctx: AnalyticsContext, query: TopQuery): Prom
     sql`select s.value, sum(s.clicks) as clicks, sum(sum(s.clicks)) over () as total
         from (${clickRows(plan, scope, query.dimension, query.includeBots)}) s
         group by s.value
+        having sum(s.clicks) > 0
         order by clicks desc, s.value collate "C"
         limit ${query.limit}`,
   );
@@ -163,14 +170,15 @@ export async function analyticsVariants(ctx: AnalyticsContext, query: VariantsQu
   const window = analyticsWindow(query, ctx.now ?? Date.now());
   const found = await findLink(ctx, query.linkId);
   const scope: AnalyticsScope = { workspaceId: ctx.workspaceId, linkId: found.id };
+  const days = await clickDays(ctx, scope);
   const [clickCounts, visitorCounts] = await Promise.all([
     queryRows<{ value: string; clicks: unknown }>(
       ctx.db,
-      sql`select s.value, sum(s.clicks) as clicks from (${clickRows(planSources([window.start, window.end], { useDays: true }), scope, "variant", query.includeBots)}) s where s.value <> '' group by s.value`,
+      sql`select s.value, sum(s.clicks) as clicks from (${clickRows(planSources([window.start, window.end], days), scope, "variant", query.includeBots)}) s where s.value <> '' group by s.value`,
     ),
     queryRows<{ variant_index: number; uniques: unknown }>(
       ctx.db,
-      sql`select d.variant_index, count(*) as uniques from (select distinct s.variant_index, s.visitor_id from (${visitorRows(planSources([window.start, window.end], { useDays: false }), scope, query.includeBots)}) s where s.variant_index >= 0) d group by d.variant_index`,
+      sql`select d.variant_index, count(*) as uniques from (select distinct s.variant_index, (s.ts at time zone 'UTC')::date as day, s.visitor_id from (${visitorRows(planSources([window.start, window.end], { useDays: false }), scope, query.includeBots)}) s where s.variant_index >= 0) d group by d.variant_index`,
     ),
   ]);
   const clicksOf = new Map(clickCounts.map((row) => [Number(row.value), toCount(row.clicks)]));

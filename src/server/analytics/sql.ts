@@ -3,7 +3,17 @@ import { sql, type SQL } from "drizzle-orm";
 import { TOTAL_DIMENSION, type ClickDimension } from "@/core/analytics";
 import { COUNTED_REASONS } from "@/core/link";
 import type { Db } from "@/server/db/client";
-import { click, clickRollupDay, clickRollupHour, clickVisitorHour, link, linkTag } from "@/server/db/schema";
+import {
+  click,
+  clickRollupDay,
+  clickRollupHour,
+  clickUniquesDay,
+  clickVisitorHour,
+  clickWorkspaceRollupDay,
+  clickWorkspaceRollupHour,
+  link,
+  linkTag,
+} from "@/server/db/schema";
 import type { SourcePlan, TimeRange } from "./plan";
 
 /**
@@ -18,6 +28,14 @@ export interface AnalyticsScope {
   linkId?: string;
   tagId?: string;
   domain?: string;
+}
+
+/**
+ * Whether a query covers the whole workspace (no link, tag or domain filter): then the workspace-wide
+ * rollups and daily unique counts answer it, instead of summing every link's rows.
+ */
+export function isWorkspaceWide(scope: AnalyticsScope): boolean {
+  return scope.linkId === undefined && scope.tagId === undefined && scope.domain === undefined;
 }
 
 /** The rows of a raw query, whichever driver runs it (node-postgres and PGlite both have `rows`). */
@@ -136,11 +154,12 @@ const unionAll = (parts: SQL[]) => sql.join(parts.map((part) => sql`(${part})`),
  */
 export function clickRows(plan: SourcePlan, scope: AnalyticsScope, dimension: ClickDimension | typeof TOTAL_DIMENSION, includeBots: boolean): SQL {
   const bots = includeBots ? sql`` : sql` and not r.is_bot`;
-  const rollup = (table: typeof clickRollupDay | typeof clickRollupHour, ranges: TimeRange[]) =>
+  const wide = isWorkspaceWide(scope);
+  const rollup = (table: SQL | typeof clickRollupHour, ranges: TimeRange[]) =>
     sql`select r.bucket as ts, r.value, r.is_bot, r.clicks from ${table} r where r.dimension = ${dimension} and ${inRanges(sql.raw("r.bucket"), ranges)} and ${scopeCondition("r", scope)}${bots}`;
   const parts: SQL[] = [];
-  if (plan.days.length > 0) parts.push(rollup(clickRollupDay, plan.days));
-  if (plan.hours.length > 0) parts.push(rollup(clickRollupHour, plan.hours));
+  if (plan.days.length > 0) parts.push(rollup(wide ? sql`${clickWorkspaceRollupDay}` : sql`${clickRollupDay}`, plan.days));
+  if (plan.hours.length > 0) parts.push(rollup(wide ? sql`${clickWorkspaceRollupHour}` : sql`${clickRollupHour}`, plan.hours));
   if (plan.raw.length > 0) {
     parts.push(
       rawSelect(
@@ -177,4 +196,31 @@ export function visitorRows(plan: SourcePlan, scope: AnalyticsScope, includeBots
   }
   if (parts.length === 0) throw new Error("visitorRows: the plan covers nothing");
   return unionAll(parts);
+}
+
+/**
+ * Unique visitors per bucket as rows `(i, uniques)`, where `bucketOf(ts)` names a row's bucket
+ * (`1` for one total). Uniques are distinct visitor-days: a visitor id is only ever seen on one UTC
+ * day (its salt rotates at 00:00 UTC), so distinct ids and distinct (UTC day, id) pairs are the same
+ * count, and the pair form lets whole UTC days come from the workspace's daily counts: a bucket's
+ * uniques are the sum of its whole days' counts plus the distinct visitor-days of its other hours,
+ * which are on other days. Daily counts exist per workspace only: with a link, tag or domain, and
+ * for the days of a plan without days, everything comes from visitor rows.
+ */
+export function uniqueCounts(plan: SourcePlan, scope: AnalyticsScope, includeBots: boolean, bucketOf: (ts: SQL) => SQL): SQL {
+  const parts: SQL[] = [];
+  if (plan.days.length > 0) {
+    if (!isWorkspaceWide(scope)) throw new Error("uniqueCounts: daily counts exist for whole workspaces only");
+    const day = sql.raw("u.day");
+    parts.push(
+      sql`select ${bucketOf(day)} as i, u.visitors as n from ${clickUniquesDay} u where u.workspace_id = ${scope.workspaceId} and u.with_bots = ${includeBots} and ${inRanges(day, plan.days)}`,
+    );
+  }
+  if (plan.hours.length > 0 || plan.raw.length > 0) {
+    const rows = visitorRows({ days: [], hours: plan.hours, raw: plan.raw }, scope, includeBots);
+    const ts = sql.raw("s.ts");
+    parts.push(sql`select d.i, count(*) as n from (select distinct ${bucketOf(ts)} as i, (s.ts at time zone 'UTC')::date as day, s.visitor_id from (${rows}) s) d group by d.i`);
+  }
+  if (parts.length === 0) throw new Error("uniqueCounts: the plan covers nothing");
+  return sql`select x.i, sum(x.n) as uniques from (${unionAll(parts)}) x group by x.i`;
 }

@@ -1,11 +1,14 @@
 import "server-only";
 import { inArray, sql } from "drizzle-orm";
-import { CLICK_DIMENSIONS, TOTAL_DIMENSION, UNKNOWN_VALUE, type ClickDimension } from "@/core/analytics";
 import { COUNTED_REASONS, type ClickEvent } from "@/core/link";
 import { countClicksOverLimit, withinClickLimits } from "@/server/billing/clicks";
 import { getDb, type Db } from "@/server/db/client";
-import { click, clickRollupDay, clickRollupHour, clickVisitorHour, link } from "@/server/db/schema";
+import { click, link } from "@/server/db/schema";
 import { CLICKS_PER_EVENT, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
+import { dailyRollupsBefore } from "./daily-rollups";
+import { writeRollups, type ClickRow } from "./rollups";
+
+export { dimensionValue } from "./rollups";
 
 export interface IngestResult {
   accepted: number;
@@ -13,20 +16,17 @@ export interface IngestResult {
   unknownLinks: number;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /**
  * Stores a batch of clicks with everything derived from them, in one transaction: the raw rows,
- * each link's human counter and last click, the hourly and daily rollups, and the distinct
- * visitors per hour. Idempotent by click id: only rows this call inserted feed the counters and
+ * each link's human counter and last click, the rollups and distinct visitors (per link, and per
+ * workspace: src/server/clicks/rollups.ts). Idempotent by click id: only rows this call inserted feed the counters and
  * rollups, so a batch delivered twice, or split and re-sent in another order, counts once.
  * Clicks for links deleted meanwhile are dropped and counted. Producers on the origin enrich first
  * (src/server/clicks/enrich.ts); tools and tests may leave the optional facts out.
  *
- * Locks are taken in one global order (links by id, then rollup and visitor rows by key) so
+ * Locks are taken in one global order (rollup and visitor rows by key, then links by id) so
  * concurrent batches from several workers cannot deadlock.
  */
 export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork">[], db?: Db): Promise<IngestResult> {
@@ -70,14 +70,11 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
     const rows = limited.kept.map(({ tracked: _, ...row }) => row);
     const inserted = rows.length ? await insertClicks(tx, rows) : [];
 
+    const rolled = inserted.filter((row) => row.isBot || isCounted(row.reason));
+    if (rolled.length > 0) await writeRollups(tx, rolled, await dailyRollupsBefore(tx));
+    // Last: the hot links' rows stay locked only from here to the commit.
     const counted = inserted.filter((row) => !row.isBot && isCounted(row.reason));
     if (counted.length > 0) await bumpLinkCounters(tx, counted);
-    const rolled = inserted.filter((row) => row.isBot || isCounted(row.reason));
-    if (rolled.length > 0) {
-      await upsertRollups(tx, "click_rollup_hour", rollupRows(rolled, HOUR_MS));
-      await upsertRollups(tx, "click_rollup_day", rollupRows(rolled, DAY_MS));
-      await insertVisitors(tx, rolled);
-    }
     const deliveries = counted.length > 0 ? await recordWebhookEvents(tx, clickedEvents(counted, new Map(known.map((row) => [row.id, row])))) : [];
     const unknownLinks = events.filter((e) => !workspaceOf.has(e.linkId)).length;
     return { result: { accepted: inserted.length, duplicates: events.length - unknownLinks - limited.dropped - inserted.length, unknownLinks }, deliveries, dropped: limited.dropped };
@@ -131,8 +128,6 @@ function isCounted(reason: string | null): boolean {
   return reason === null || (COUNTED_REASONS as readonly string[]).includes(reason);
 }
 
-type ClickRow = typeof click.$inferSelect;
-
 /**
  * Inserts the rows that are new (by id) and returns them. One statement with an array parameter
  * per column, however many rows: Postgres parses one short statement instead of one with
@@ -175,95 +170,4 @@ async function bumpLinkCounters(tx: Tx, rows: ClickRow[]): Promise<void> {
       last_clicked_at = greatest(${link.lastClickedAt}, batch.last)
     from unnest(${sql.param(ids)}::text[], ${sql.param(ids.map((id) => perLink.get(id)!.n))}::bigint[], ${sql.param(ids.map((id) => perLink.get(id)!.last.toISOString()))}::timestamptz[]) as batch(id, n, last)
     where ${link.id} = batch.id`);
-}
-
-/** The value a click has in a dimension; "" when unknown. */
-export function dimensionValue(row: Pick<ClickRow, "country" | "region" | "city" | "device" | "os" | "browser" | "referrer" | "language" | "ruleIndex" | "variantIndex">, dimension: ClickDimension): string {
-  switch (dimension) {
-    case "region":
-      // ISO 3166-2 style ("US-CA"): a bare region code means nothing without its country.
-      return row.region ? (row.country ? `${row.country}-${row.region}` : row.region) : UNKNOWN_VALUE;
-    case "rule":
-      return row.ruleIndex === null ? UNKNOWN_VALUE : String(row.ruleIndex);
-    case "variant":
-      return row.variantIndex === null ? UNKNOWN_VALUE : String(row.variantIndex);
-    default:
-      return row[dimension] ?? UNKNOWN_VALUE;
-  }
-}
-
-interface RollupRow {
-  workspaceId: string;
-  linkId: string;
-  bucket: number;
-  dimension: string;
-  value: string;
-  isBot: boolean;
-  clicks: number;
-}
-
-function rollupRows(rows: ClickRow[], bucketMs: number): RollupRow[] {
-  const merged = new Map<string, RollupRow>();
-  const add = (row: ClickRow, bucket: number, dimension: string, value: string) => {
-    const key = `${row.linkId}\u0000${bucket}\u0000${dimension}\u0000${value}\u0000${row.isBot}`;
-    const existing = merged.get(key);
-    if (existing) existing.clicks += 1;
-    else merged.set(key, { workspaceId: row.workspaceId, linkId: row.linkId, bucket, dimension, value, isBot: row.isBot, clicks: 1 });
-  };
-  for (const row of rows) {
-    const bucket = Math.floor(row.clickedAt.getTime() / bucketMs) * bucketMs;
-    add(row, bucket, TOTAL_DIMENSION, UNKNOWN_VALUE);
-    for (const dimension of CLICK_DIMENSIONS) add(row, bucket, dimension, dimensionValue(row, dimension));
-  }
-  // The primary key's order, so concurrent upserts take row locks in the same sequence.
-  return [...merged.values()].sort(
-    (a, b) =>
-      compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.dimension, b.dimension) || compare(a.value, b.value) || Number(a.isBot) - Number(b.isBot),
-  );
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function upsertRollups(tx: Tx, table: "click_rollup_hour" | "click_rollup_day", rows: RollupRow[]): Promise<void> {
-  const target = table === "click_rollup_hour" ? clickRollupHour : clickRollupDay;
-  // One statement with seven array parameters, however many rows: no parameter limit to hit.
-  await tx.execute(sql`
-    insert into ${target} (workspace_id, link_id, bucket, dimension, value, is_bot, clicks)
-    select * from unnest(
-      ${sql.param(rows.map((r) => r.workspaceId))}::text[],
-      ${sql.param(rows.map((r) => r.linkId))}::text[],
-      ${sql.param(rows.map((r) => new Date(r.bucket).toISOString()))}::timestamptz[],
-      ${sql.param(rows.map((r) => r.dimension))}::text[],
-      ${sql.param(rows.map((r) => r.value))}::text[],
-      ${sql.param(rows.map((r) => r.isBot))}::boolean[],
-      ${sql.param(rows.map((r) => r.clicks))}::bigint[])
-    on conflict (link_id, bucket, dimension, value, is_bot)
-    do update set clicks = ${target}.clicks + excluded.clicks`);
-}
-
-async function insertVisitors(tx: Tx, rows: ClickRow[]): Promise<void> {
-  const seen = new Map<string, { workspaceId: string; linkId: string; bucket: number; visitorId: string; isBot: boolean; variantIndex: number }>();
-  for (const row of rows) {
-    if (!row.visitorId) continue;
-    const bucket = Math.floor(row.clickedAt.getTime() / HOUR_MS) * HOUR_MS;
-    const variantIndex = row.variantIndex ?? -1;
-    const key = `${row.linkId}\u0000${bucket}\u0000${row.visitorId}\u0000${row.isBot}\u0000${variantIndex}`;
-    if (!seen.has(key)) seen.set(key, { workspaceId: row.workspaceId, linkId: row.linkId, bucket, visitorId: row.visitorId, isBot: row.isBot, variantIndex });
-  }
-  if (seen.size === 0) return;
-  const list = [...seen.values()].sort(
-    (a, b) => compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.visitorId, b.visitorId) || Number(a.isBot) - Number(b.isBot) || a.variantIndex - b.variantIndex,
-  );
-  await tx.execute(sql`
-    insert into ${clickVisitorHour} (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index)
-    select * from unnest(
-      ${sql.param(list.map((r) => r.workspaceId))}::text[],
-      ${sql.param(list.map((r) => r.linkId))}::text[],
-      ${sql.param(list.map((r) => new Date(r.bucket).toISOString()))}::timestamptz[],
-      ${sql.param(list.map((r) => r.visitorId))}::text[],
-      ${sql.param(list.map((r) => r.isBot))}::boolean[],
-      ${sql.param(list.map((r) => r.variantIndex))}::smallint[])
-    on conflict do nothing`);
 }

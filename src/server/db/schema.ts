@@ -283,7 +283,9 @@ export const click = pgTable(
   {
     id: uuid("id").primaryKey(),
     linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
-    workspaceId: text("workspace_id").notNull().references(() => organization.id, { onDelete: "cascade" }),
+    // No foreign key to the workspace: the link's implies it (and cascades), and ingest would pay a
+    // lookup per click for it.
+    workspaceId: text("workspace_id").notNull(),
     clickedAt: timestamp("clicked_at", { withTimezone: true }).notNull(),
     url: text("url").notNull(),
     isBot: boolean("is_bot").notNull().default(false),
@@ -318,11 +320,15 @@ export const click = pgTable(
  * dimension and value, humans and bots apart. Dimension "all" (value "") is the plain count; the
  * others are CLICK_DIMENSIONS. An unknown value is "". Only visits that reached something are
  * rolled up: humans with a counted reason, and bots (see src/server/clicks/ingest.ts).
+ *
+ * No foreign keys: a key check per upserted row was a third of the ingest transaction. The click
+ * rows' own key check already locks each link against deletion while a batch is stored, and a
+ * trigger on `link` (migration 0007's custom SQL) removes a deleted link's rows here and subtracts
+ * them from the workspace tables below.
  */
 const rollupColumns = () => ({
-  // No foreign key to the workspace: the link's cascades, and every upsert would pay for the check.
   workspaceId: text("workspace_id").notNull(),
-  linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
+  linkId: text("link_id").notNull(),
   bucket: timestamp("bucket", { withTimezone: true }).notNull(),
   dimension: text("dimension").notNull(),
   value: text("value").notNull(),
@@ -336,10 +342,15 @@ export const clickRollupHour = pgTable("click_rollup_hour", rollupColumns(), (t)
   index("click_rollup_hour_workspace_idx").on(t.workspaceId, t.dimension, t.bucket),
 ]);
 
-/** Daily buckets (UTC midnights): long UTC ranges read fewer rows. */
+/**
+ * Daily buckets (UTC midnights): long UTC ranges read fewer rows. Summed from the hourly rows by a
+ * job once a day is over (src/server/clicks/daily-rollups.ts), so an extra index costs ingest
+ * nothing: (link, dimension, bucket) reads one dimension of a link's days without walking the others.
+ */
 export const clickRollupDay = pgTable("click_rollup_day", rollupColumns(), (t) => [
   primaryKey({ columns: [t.linkId, t.bucket, t.dimension, t.value, t.isBot] }),
   index("click_rollup_day_workspace_idx").on(t.workspaceId, t.dimension, t.bucket),
+  index("click_rollup_day_link_dimension_idx").on(t.linkId, t.dimension, t.bucket),
 ]);
 
 /**
@@ -351,7 +362,8 @@ export const clickVisitorHour = pgTable(
   "click_visitor_hour",
   {
     workspaceId: text("workspace_id").notNull(),
-    linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
+    // No foreign key (see rollupColumns): the trigger on `link` removes a deleted link's rows.
+    linkId: text("link_id").notNull(),
     bucket: timestamp("bucket", { withTimezone: true }).notNull(),
     visitorId: text("visitor_id").notNull(),
     isBot: boolean("is_bot").notNull(),
@@ -362,6 +374,75 @@ export const clickVisitorHour = pgTable(
     index("click_visitor_hour_workspace_idx").on(t.workspaceId, t.bucket),
   ],
 );
+
+/**
+ * Workspace-wide rollups: the per-link rollups summed over the workspace's links, maintained by the
+ * click store in the same transaction (a batch adds one row per bucket, dimension and value, not
+ * per link). They answer queries without a link, tag or domain filter, which would otherwise sum
+ * thousands of per-link rows. The key starts with the dimension so a series or a top-N reads one
+ * contiguous range.
+ */
+const workspaceRollupColumns = () => ({
+  workspaceId: text("workspace_id")
+    .notNull()
+    .references(() => organization.id, { onDelete: "cascade" }),
+  bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+  dimension: text("dimension").notNull(),
+  value: text("value").notNull(),
+  isBot: boolean("is_bot").notNull(),
+  clicks: bigint("clicks", { mode: "number" }).notNull(),
+});
+
+export const clickWorkspaceRollupHour = pgTable("click_workspace_rollup_hour", workspaceRollupColumns(), (t) => [
+  primaryKey({ columns: [t.workspaceId, t.dimension, t.bucket, t.value, t.isBot] }),
+]);
+
+export const clickWorkspaceRollupDay = pgTable("click_workspace_rollup_day", workspaceRollupColumns(), (t) => [
+  primaryKey({ columns: [t.workspaceId, t.dimension, t.bucket, t.value, t.isBot] }),
+]);
+
+/**
+ * The visitors each workspace had on each UTC day: the sets behind `click_uniques_day`. Two sets per
+ * day, because one visitor id can click as a person and as a bot (a HEAD request from the same
+ * browser): `with_bots` true holds every visitor (the uniques of `includeBots=true`), false only
+ * those who clicked as people. Visitor ids rotate at 00:00 UTC, so a workspace's uniques over whole
+ * UTC days are the sum of its daily counts. No foreign key (one check per visitor per batch); the
+ * trigger on `link` keeps the sets equal to the visitors of the links that remain.
+ */
+export const clickVisitorDay = pgTable(
+  "click_visitor_day",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    withBots: boolean("with_bots").notNull(),
+    visitorId: text("visitor_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.withBots, t.visitorId] })],
+);
+
+/** Distinct visitors per workspace, UTC day and set: `click_visitor_day`'s rows, counted as they are inserted. */
+export const clickUniquesDay = pgTable(
+  "click_uniques_day",
+  {
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => organization.id, { onDelete: "cascade" }),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    withBots: boolean("with_bots").notNull(),
+    visitors: bigint("visitors", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.withBots] })],
+);
+
+/**
+ * How far the per-link daily rollups are complete: every click before `days_before` (a UTC
+ * midnight) is in `click_rollup_day`; later days are only in the hourly rollup until the hourly
+ * compaction job (src/server/clicks/daily-rollups.ts) sums them. One row (id 1).
+ */
+export const clickRollupProgress = pgTable("click_rollup_progress", {
+  id: smallint("id").primaryKey(),
+  daysBefore: timestamp("days_before", { withTimezone: true }).notNull(),
+});
 
 /** Instance-wide facts, e.g. the first-run claim that makes setup happen exactly once. */
 export const instanceState = pgTable("instance_state", {

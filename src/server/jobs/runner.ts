@@ -9,6 +9,7 @@ import { setDeliveryWaker } from "@/server/webhooks/service";
 import { fillLinkMetadata, LINK_METADATA_QUEUE, LINK_METADATA_SWEEP_CRON, setMetadataQueue, sweepPendingMetadata, type MetadataJob } from "./link-metadata";
 import { runImport } from "@/server/imports/run";
 import { IMPORT_QUEUE, IMPORT_SWEEP_CRON, setImportQueue, sweepImports, type ImportJob } from "./run-import";
+import { COMPACT_DAILY_ROLLUPS_CRON, COMPACT_DAILY_ROLLUPS_QUEUE, compactDailyRollups } from "@/server/clicks/daily-rollups";
 import { PRUNE_CLICKS_CRON, PRUNE_CLICKS_QUEUE, pruneClicks } from "./prune-clicks";
 import { RECHECK_DOMAINS_CRON, RECHECK_DOMAINS_QUEUE, runDomainRecheck } from "./recheck-domains";
 import { PURGE_EXPIRED_AUTH_CRON, PURGE_EXPIRED_AUTH_QUEUE, purgeExpiredAuth } from "./purge-expired-auth";
@@ -111,6 +112,7 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
     await registerPurgeExpiredAuth(boss, database, options);
     await registerPruneClicks(boss, database, options);
     await registerDomainRecheck(boss, database, options);
+    await registerCompactDailyRollups(boss, database, options);
     await registerLinkMetadata(boss, database, options);
     await registerWebhooks(boss, database, options);
     await registerImports(boss, database, options);
@@ -203,6 +205,18 @@ async function registerImports(boss: PgBoss, database: Database, options: Backgr
   });
   await boss.schedule(IMPORT_QUEUE, IMPORT_SWEEP_CRON, { sweep: true }, { tz: "UTC" });
   setImportQueue(boss);
+}
+
+async function registerCompactDailyRollups(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+  await boss.createQueue(COMPACT_DAILY_ROLLUPS_QUEUE, { name: COMPACT_DAILY_ROLLUPS_QUEUE, policy: "singleton", retryLimit: 3, retryDelay: 60, expireInSeconds: 60 * 60 });
+  await boss.work(COMPACT_DAILY_ROLLUPS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => {
+    const days = await compactDailyRollups(database.db);
+    if (days > 0) logger().info({ component: "jobs", days }, "summed per-link daily click rollups");
+    return { days };
+  });
+  await boss.schedule(COMPACT_DAILY_ROLLUPS_QUEUE, COMPACT_DAILY_ROLLUPS_CRON, {}, { tz: "UTC" });
+  // Once at start too: an instance that was down over midnight catches up without waiting an hour.
+  await boss.send(COMPACT_DAILY_ROLLUPS_QUEUE, {}, { singletonKey: "startup" });
 }
 
 async function registerPruneClicks(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {

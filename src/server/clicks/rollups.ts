@@ -1,0 +1,196 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import { CLICK_DIMENSIONS, TOTAL_DIMENSION, UNKNOWN_VALUE, type ClickDimension } from "@/core/analytics";
+import type { Db } from "@/server/db/client";
+import {
+  click,
+  clickRollupDay,
+  clickRollupHour,
+  clickUniquesDay,
+  clickVisitorDay,
+  clickVisitorHour,
+  clickWorkspaceRollupDay,
+  clickWorkspaceRollupHour,
+} from "@/server/db/schema";
+
+/**
+ * Everything a batch's rolled-up clicks add besides the raw rows, written by the click store
+ * (src/server/clicks/ingest.ts) inside its transaction: per-link hourly rollups (daily ones only
+ * for late clicks, see daily-rollups.ts), hourly and daily rollups summed per workspace, distinct visitors per link and hour, and per workspace and UTC day
+ * with their daily count. Rows are merged in memory first (one row per key per batch), and each
+ * table gets one statement with one array parameter per column, whatever the batch size.
+ *
+ * Every statement writes its rows in its primary key's order, and the statements run in a fixed
+ * order, so concurrent batches take row locks in one global order and cannot deadlock. The most
+ * contended rows (a workspace's rollups and daily counts, touched by every batch) come last, so
+ * they are held for the shortest time before the commit.
+ */
+
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type ClickRow = typeof click.$inferSelect;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The value a click has in a dimension; "" when unknown. */
+export function dimensionValue(row: Pick<ClickRow, "country" | "region" | "city" | "device" | "os" | "browser" | "referrer" | "language" | "ruleIndex" | "variantIndex">, dimension: ClickDimension): string {
+  switch (dimension) {
+    case "region":
+      // ISO 3166-2 style ("US-CA"): a bare region code means nothing without its country.
+      return row.region ? (row.country ? `${row.country}-${row.region}` : row.region) : UNKNOWN_VALUE;
+    case "rule":
+      return row.ruleIndex === null ? UNKNOWN_VALUE : String(row.ruleIndex);
+    case "variant":
+      return row.variantIndex === null ? UNKNOWN_VALUE : String(row.variantIndex);
+    default:
+      return row[dimension] ?? UNKNOWN_VALUE;
+  }
+}
+
+/**
+ * Writes the rollups and visitor rows of `rows` (clicks this transaction inserted, all rolled up).
+ * Per-link daily rows only for days before `daysBefore` (late clicks): later days are summed from
+ * the hourly rows by the compaction job (src/server/clicks/daily-rollups.ts).
+ */
+export async function writeRollups(tx: Tx, rows: ClickRow[], daysBefore: number): Promise<void> {
+  await upsertLinkRollups(tx, "hour", aggregate(rows, HOUR_MS, true));
+  const late = rows.filter((row) => row.clickedAt.getTime() < daysBefore);
+  if (late.length > 0) await upsertLinkRollups(tx, "day", aggregate(late, DAY_MS, true));
+  await insertVisitorHours(tx, rows);
+  await upsertWorkspaceRollups(tx, "hour", aggregate(rows, HOUR_MS, false));
+  await upsertWorkspaceRollups(tx, "day", aggregate(rows, DAY_MS, false));
+  await countVisitorDays(tx, rows);
+}
+
+interface RollupRow {
+  workspaceId: string;
+  linkId: string;
+  bucket: number;
+  dimension: string;
+  value: string;
+  isBot: boolean;
+  clicks: number;
+}
+
+/**
+ * Click counts per bucket, dimension, value and bot flag: per link (`perLink`), or per workspace
+ * (linkId ""). Sorted in the target table's key order.
+ */
+function aggregate(rows: ClickRow[], bucketMs: number, perLink: boolean): RollupRow[] {
+  const merged = new Map<string, RollupRow>();
+  const add = (row: ClickRow, bucket: number, dimension: string, value: string) => {
+    const linkId = perLink ? row.linkId : "";
+    const key = `${row.workspaceId}\u0000${linkId}\u0000${bucket}\u0000${dimension}\u0000${value}\u0000${row.isBot}`;
+    const existing = merged.get(key);
+    if (existing) existing.clicks += 1;
+    else merged.set(key, { workspaceId: row.workspaceId, linkId, bucket, dimension, value, isBot: row.isBot, clicks: 1 });
+  };
+  for (const row of rows) {
+    const bucket = Math.floor(row.clickedAt.getTime() / bucketMs) * bucketMs;
+    add(row, bucket, TOTAL_DIMENSION, UNKNOWN_VALUE);
+    for (const dimension of CLICK_DIMENSIONS) add(row, bucket, dimension, dimensionValue(row, dimension));
+  }
+  const list = [...merged.values()];
+  // Per link: (link_id, bucket, dimension, value, is_bot); per workspace: (workspace_id, dimension, bucket, value, is_bot).
+  return perLink
+    ? list.sort((a, b) => compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.dimension, b.dimension) || compare(a.value, b.value) || Number(a.isBot) - Number(b.isBot))
+    : list.sort((a, b) => compare(a.workspaceId, b.workspaceId) || compare(a.dimension, b.dimension) || a.bucket - b.bucket || compare(a.value, b.value) || Number(a.isBot) - Number(b.isBot));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function upsertLinkRollups(tx: Tx, unit: "hour" | "day", rows: RollupRow[]): Promise<void> {
+  const target = unit === "hour" ? clickRollupHour : clickRollupDay;
+  await tx.execute(sql`
+    insert into ${target} (workspace_id, link_id, bucket, dimension, value, is_bot, clicks)
+    select * from unnest(
+      ${sql.param(rows.map((r) => r.workspaceId))}::text[],
+      ${sql.param(rows.map((r) => r.linkId))}::text[],
+      ${sql.param(rows.map((r) => iso(r.bucket)))}::timestamptz[],
+      ${sql.param(rows.map((r) => r.dimension))}::text[],
+      ${sql.param(rows.map((r) => r.value))}::text[],
+      ${sql.param(rows.map((r) => r.isBot))}::boolean[],
+      ${sql.param(rows.map((r) => r.clicks))}::bigint[])
+    on conflict (link_id, bucket, dimension, value, is_bot)
+    do update set clicks = ${target}.clicks + excluded.clicks`);
+}
+
+async function upsertWorkspaceRollups(tx: Tx, unit: "hour" | "day", rows: RollupRow[]): Promise<void> {
+  const target = unit === "hour" ? clickWorkspaceRollupHour : clickWorkspaceRollupDay;
+  await tx.execute(sql`
+    insert into ${target} (workspace_id, dimension, bucket, value, is_bot, clicks)
+    select * from unnest(
+      ${sql.param(rows.map((r) => r.workspaceId))}::text[],
+      ${sql.param(rows.map((r) => r.dimension))}::text[],
+      ${sql.param(rows.map((r) => iso(r.bucket)))}::timestamptz[],
+      ${sql.param(rows.map((r) => r.value))}::text[],
+      ${sql.param(rows.map((r) => r.isBot))}::boolean[],
+      ${sql.param(rows.map((r) => r.clicks))}::bigint[])
+    on conflict (workspace_id, dimension, bucket, value, is_bot)
+    do update set clicks = ${target}.clicks + excluded.clicks`);
+}
+
+async function insertVisitorHours(tx: Tx, rows: ClickRow[]): Promise<void> {
+  const seen = new Map<string, { workspaceId: string; linkId: string; bucket: number; visitorId: string; isBot: boolean; variantIndex: number }>();
+  for (const row of rows) {
+    if (!row.visitorId) continue;
+    const bucket = Math.floor(row.clickedAt.getTime() / HOUR_MS) * HOUR_MS;
+    const variantIndex = row.variantIndex ?? -1;
+    const key = `${row.linkId}\u0000${bucket}\u0000${row.visitorId}\u0000${row.isBot}\u0000${variantIndex}`;
+    if (!seen.has(key)) seen.set(key, { workspaceId: row.workspaceId, linkId: row.linkId, bucket, visitorId: row.visitorId, isBot: row.isBot, variantIndex });
+  }
+  if (seen.size === 0) return;
+  const list = [...seen.values()].sort(
+    (a, b) => compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.visitorId, b.visitorId) || Number(a.isBot) - Number(b.isBot) || a.variantIndex - b.variantIndex,
+  );
+  await tx.execute(sql`
+    insert into ${clickVisitorHour} (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index)
+    select * from unnest(
+      ${sql.param(list.map((r) => r.workspaceId))}::text[],
+      ${sql.param(list.map((r) => r.linkId))}::text[],
+      ${sql.param(list.map((r) => iso(r.bucket)))}::timestamptz[],
+      ${sql.param(list.map((r) => r.visitorId))}::text[],
+      ${sql.param(list.map((r) => r.isBot))}::boolean[],
+      ${sql.param(list.map((r) => r.variantIndex))}::smallint[])
+    on conflict do nothing`);
+}
+
+/**
+ * Adds the batch's visitors to each workspace's daily visitor sets (every visitor to the set with
+ * bots, people also to the set without), and counts the ones that were new into the daily uniques,
+ * in one statement: a visitor already in a set (from this batch or any other) conflicts and adds
+ * nothing, so each count stays exactly its set's size.
+ */
+async function countVisitorDays(tx: Tx, rows: ClickRow[]): Promise<void> {
+  const seen = new Map<string, { workspaceId: string; day: number; withBots: boolean; visitorId: string }>();
+  const add = (workspaceId: string, day: number, withBots: boolean, visitorId: string) => {
+    const key = `${workspaceId}\u0000${day}\u0000${withBots}\u0000${visitorId}`;
+    if (!seen.has(key)) seen.set(key, { workspaceId, day, withBots, visitorId });
+  };
+  for (const row of rows) {
+    if (!row.visitorId) continue;
+    const day = Math.floor(row.clickedAt.getTime() / DAY_MS) * DAY_MS;
+    add(row.workspaceId, day, true, row.visitorId);
+    if (!row.isBot) add(row.workspaceId, day, false, row.visitorId);
+  }
+  if (seen.size === 0) return;
+  const list = [...seen.values()].sort((a, b) => compare(a.workspaceId, b.workspaceId) || a.day - b.day || Number(a.withBots) - Number(b.withBots) || compare(a.visitorId, b.visitorId));
+  // The counters are upserted in key order (the ORDER BY) for the same reason as the rows.
+  await tx.execute(sql`
+    with added as (
+      insert into ${clickVisitorDay} (workspace_id, day, with_bots, visitor_id)
+      select * from unnest(
+        ${sql.param(list.map((r) => r.workspaceId))}::text[],
+        ${sql.param(list.map((r) => iso(r.day)))}::timestamptz[],
+        ${sql.param(list.map((r) => r.withBots))}::boolean[],
+        ${sql.param(list.map((r) => r.visitorId))}::text[])
+      on conflict do nothing
+      returning workspace_id, day, with_bots)
+    insert into ${clickUniquesDay} (workspace_id, day, with_bots, visitors)
+    select workspace_id, day, with_bots, count(*) from added group by 1, 2, 3 order by 1, 2, 3
+    on conflict (workspace_id, day, with_bots) do update set visitors = ${clickUniquesDay}.visitors + excluded.visitors`);
+}
