@@ -1,7 +1,7 @@
 "use client";
 
-import { AlertDialog } from "radix-ui";
 import { useActionState, useRef, useState } from "react";
+import { ConfirmDialog, submitConfirmed } from "@/app/_components/confirm-dialog";
 import { IDLE } from "../../_components/form-state";
 import { deleteDomainAction, verifyDomainAction } from "./actions";
 
@@ -59,41 +59,28 @@ export function DomainActions({ id, host, links, verified }: { id: string; host:
       </div>
       <Message state={verifyState} />
       <Message state={deleteState} />
-      <AlertDialog.Root open={asking} onOpenChange={setAsking}>
-        <AlertDialog.Portal>
-          <AlertDialog.Overlay className="dialog-overlay" />
-          <AlertDialog.Content className="dialog">
-            <AlertDialog.Title>Delete {host}?</AlertDialog.Title>
-            <AlertDialog.Description>
-              {links === 0
-                ? "No links use it. You can add it again later, but it will need a new TXT record."
-                : `${links} link${links === 1 ? " uses" : "s use"} it. A domain with links can only be deleted together with them: they stop working at once and their click history is deleted.`}
-            </AlertDialog.Description>
-            {links > 0 ? (
-              <label className="checkbox">
-                <input type="checkbox" checked={force} onChange={(event) => setForce(event.currentTarget.checked)} />
-                Also delete its {links} link{links === 1 ? "" : "s"}
-              </label>
-            ) : null}
-            <div className="dialog-actions">
-              <AlertDialog.Cancel className="secondary">Cancel</AlertDialog.Cancel>
-              <AlertDialog.Action
-                className="danger"
-                disabled={links > 0 && !force}
-                onClick={() => {
-                  if (!confirmed.current || !forceInput.current) return;
-                  confirmed.current.value = "yes";
-                  forceInput.current.value = force ? "on" : "";
-                  form.current?.requestSubmit();
-                  confirmed.current.value = "";
-                }}
-              >
-                Delete
-              </AlertDialog.Action>
-            </div>
-          </AlertDialog.Content>
-        </AlertDialog.Portal>
-      </AlertDialog.Root>
+      <ConfirmDialog
+        open={asking}
+        onOpenChange={setAsking}
+        title={`Delete ${host}?`}
+        description={
+          links === 0
+            ? "No links use it. You can add it again later, but it will need a new TXT record."
+            : `${links} link${links === 1 ? " uses" : "s use"} it. A domain with links can only be deleted together with them: they stop working at once and their click history is deleted.`
+        }
+        confirmDisabled={links > 0 && !force}
+        onConfirm={() => {
+          if (forceInput.current) forceInput.current.value = force ? "on" : "";
+          submitConfirmed(form, confirmed);
+        }}
+      >
+        {links > 0 ? (
+          <label className="checkbox">
+            <input type="checkbox" checked={force} onChange={(event) => setForce(event.currentTarget.checked)} />
+            Also delete its {links} link{links === 1 ? "" : "s"}
+          </label>
+        ) : null}
+      </ConfirmDialog>
     </div>
   );
 }

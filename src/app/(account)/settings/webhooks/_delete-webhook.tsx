@@ -1,7 +1,7 @@
 "use client";
 
-import { AlertDialog } from "radix-ui";
 import { useActionState, useRef, useState } from "react";
+import { ConfirmDialog, submitConfirmed } from "@/app/_components/confirm-dialog";
 import type { FormState } from "../../_components/form-state";
 import { webhookOperationAction } from "./actions";
 
@@ -40,31 +40,17 @@ export function DeleteWebhook({ webhookId, url }: { webhookId: string; url: stri
       >
         {pending ? "Deleting…" : "Delete webhook"}
       </button>
-      <AlertDialog.Root open={asking} onOpenChange={setAsking}>
-        <AlertDialog.Portal>
-          <AlertDialog.Overlay className="dialog-overlay" />
-          <AlertDialog.Content className="dialog">
-            <AlertDialog.Title>Delete this webhook?</AlertDialog.Title>
-            <AlertDialog.Description>
-              Signpost stops sending events to <strong className="wh-break">{url}</strong> and its delivery log is deleted. This cannot be undone; switch it off instead to pause it.
-            </AlertDialog.Description>
-            <div className="dialog-actions">
-              <AlertDialog.Cancel className="secondary">Cancel</AlertDialog.Cancel>
-              <AlertDialog.Action
-                className="danger"
-                onClick={() => {
-                  if (!confirmed.current || !button.current) return;
-                  confirmed.current.value = "yes";
-                  form.current?.requestSubmit(button.current);
-                  confirmed.current.value = "";
-                }}
-              >
-                Delete
-              </AlertDialog.Action>
-            </div>
-          </AlertDialog.Content>
-        </AlertDialog.Portal>
-      </AlertDialog.Root>
+      <ConfirmDialog
+        open={asking}
+        onOpenChange={setAsking}
+        title="Delete this webhook?"
+        description={
+          <>
+            Signpost stops sending events to <strong className="wh-break">{url}</strong> and its delivery log is deleted. This cannot be undone; switch it off instead to pause it.
+          </>
+        }
+        onConfirm={() => submitConfirmed(form, confirmed, button)}
+      />
     </form>
   );
 }

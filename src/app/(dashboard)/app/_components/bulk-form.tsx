@@ -1,6 +1,6 @@
 "use client";
 
-import { AlertDialog } from "radix-ui";
+import { ConfirmDialog, submitConfirmed } from "@/app/_components/confirm-dialog";
 import { useActionState, useEffect, useRef, useState, type ReactNode } from "react";
 import { bulkLinksAction, type BulkState } from "../actions";
 
@@ -76,33 +76,13 @@ export function BulkForm({ back, hasRows, children }: { back: string; hasRows: b
         </p>
       ) : null}
       {children}
-      <AlertDialog.Root open={asking > 0} onOpenChange={(open) => !open && setAsking(0)}>
-        <AlertDialog.Portal>
-          <AlertDialog.Overlay className="dialog-overlay" />
-          <AlertDialog.Content className="dialog">
-            <AlertDialog.Title>
-              Delete {asking} link{asking === 1 ? "" : "s"}?
-            </AlertDialog.Title>
-            <AlertDialog.Description>
-              The short link{asking === 1 ? " stops" : "s stop"} working at once and {asking === 1 ? "its" : "their"} click history is deleted. This cannot be undone; archive instead to stop them but keep their history.
-            </AlertDialog.Description>
-            <div className="dialog-actions">
-              <AlertDialog.Cancel className="secondary">Cancel</AlertDialog.Cancel>
-              <AlertDialog.Action
-                className="danger"
-                onClick={() => {
-                  if (!confirmed.current || !deleteButton.current) return;
-                  confirmed.current.value = "yes";
-                  form.current?.requestSubmit(deleteButton.current);
-                  confirmed.current.value = "";
-                }}
-              >
-                Delete
-              </AlertDialog.Action>
-            </div>
-          </AlertDialog.Content>
-        </AlertDialog.Portal>
-      </AlertDialog.Root>
+      <ConfirmDialog
+        open={asking > 0}
+        onOpenChange={(open) => !open && setAsking(0)}
+        title={`Delete ${asking} link${asking === 1 ? "" : "s"}?`}
+        description={`The short link${asking === 1 ? " stops" : "s stop"} working at once and ${asking === 1 ? "its" : "their"} click history is deleted. This cannot be undone; archive instead to stop them but keep their history.`}
+        onConfirm={() => submitConfirmed(form, confirmed, deleteButton)}
+      />
     </form>
   );
 }
