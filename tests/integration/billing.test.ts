@@ -5,7 +5,7 @@
  * Stripe so out-of-order events cannot roll a plan back), and every plan limit at its boundary and
  * under concurrency. Billing off is tests/integration/billing-off.test.ts.
  */
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { GET as overviewRoute } from "@/app/api/v1/billing/route";
 import { POST as checkoutRoute } from "@/app/api/v1/billing/checkout/route";
@@ -25,12 +25,12 @@ import { servedByEdge } from "@/edge/route-request";
 import { AccountError, cancelInvitation, deleteWorkspace, inviteMember, signIn } from "@/server/auth/accounts";
 import { memberPrincipal } from "@/server/auth/principal";
 import { clicksOverLimit } from "@/server/billing/clicks";
-import { enforcePlanLimit, monthKey } from "@/server/billing/limits";
+import { clicksTrackedInMonth, enforcePlanLimit, monthKey } from "@/server/billing/limits";
 import type { BillingOverview } from "@/server/billing/overview";
 import { recordClicks } from "@/server/clicks/ingest";
 import { runImport } from "@/server/imports/run";
 import { createLink } from "@/server/links/service";
-import { click, clickRollupDay, domain, invitation, link, linkImport, stripeEvent, workspaceBilling, workspaceUsage } from "@/server/db/schema";
+import { click, clickWorkspaceRollupDay, domain, invitation, link, linkImport, stripeEvent, workspaceBilling, workspaceUsage } from "@/server/db/schema";
 import { backends, type TestDatabase } from "../support/databases";
 import { FakeStripe, signedEvent } from "../support/fake-stripe";
 import { apiRequest, expectApiError, expectJson, openWithOwner, PASSWORD, type Owner } from "../support/integration-helpers";
@@ -360,7 +360,15 @@ describe.each(backends())("billing on %s", (backend) => {
     const now = new Date();
     const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     // Earlier this month the workspace tracked all but two of its clicks.
-    await db().insert(clickRollupDay).values({ workspaceId: owner.workspaceId, linkId: target!.id, bucket: day, dimension: "all", value: "", isBot: false, clicks: limit - 2 });
+    const tracked = await clicksTrackedInMonth(db(), owner.workspaceId, now);
+    await db()
+      .insert(clickWorkspaceRollupDay)
+      .values({ workspaceId: owner.workspaceId, bucket: day, dimension: "all", value: "", isBot: false, clicks: limit - 2 - tracked })
+      .onConflictDoUpdate({
+        target: [clickWorkspaceRollupDay.workspaceId, clickWorkspaceRollupDay.dimension, clickWorkspaceRollupDay.bucket, clickWorkspaceRollupDay.value, clickWorkspaceRollupDay.isBot],
+        set: { clicks: sql`${clickWorkspaceRollupDay.clicks} + ${limit - 2 - tracked}` },
+      });
+    expect(await clicksTrackedInMonth(db(), owner.workspaceId, now)).toBe(limit - 2);
     const dropped = clicksOverLimit.dropped;
     const base = { linkId: target!.id, workspaceId: owner.workspaceId, url: target!.url, userAgent: "Mozilla/5.0", referrer: null, country: null };
     const humans = Array.from({ length: 5 }, (_, i) => ({ ...base, id: crypto.randomUUID(), isBot: false, at: new Date(now.getTime() - 5000 + i * 1000).toISOString() }));

@@ -5,7 +5,7 @@ import { monthStart, PLAN_LIMITS, PLAN_NAMES, RESOURCE_LABELS, UNLIMITED, within
 import { serverConfig } from "@/config/env";
 import { ApiError } from "@/server/api/errors";
 import type { Db } from "@/server/db/client";
-import { clickRollupDay, domain, invitation, member, workspaceBilling, workspaceUsage } from "@/server/db/schema";
+import { clickWorkspaceRollupDay, domain, invitation, member, workspaceBilling, workspaceUsage } from "@/server/db/schema";
 
 /**
  * Plan limits, enforced on the server (docs/billing.md). With billing off (no STRIPE_SECRET_KEY)
@@ -55,20 +55,24 @@ async function linksCreatedThisMonth(db: Db, workspaceId: string, now: Date): Pr
   return row?.n ?? 0;
 }
 
-/** Human clicks tracked (rolled up) in the UTC month that contains `at`. */
+/**
+ * Human clicks tracked (rolled up) in the UTC month that contains `at`, from the workspace-wide
+ * daily rollup: the click store keeps it in the batch's transaction (the per-link daily rollup is
+ * summed later by a job, docs/analytics.md), and it is one row per day, not one per link and day.
+ */
 export async function clicksTrackedInMonth(db: Db, workspaceId: string, at: Date): Promise<number> {
   const start = monthStart(at);
   const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
   const [row] = await db
-    .select({ n: sum(clickRollupDay.clicks) })
-    .from(clickRollupDay)
+    .select({ n: sum(clickWorkspaceRollupDay.clicks) })
+    .from(clickWorkspaceRollupDay)
     .where(
       and(
-        eq(clickRollupDay.workspaceId, workspaceId),
-        eq(clickRollupDay.dimension, TOTAL_DIMENSION),
-        eq(clickRollupDay.isBot, false),
-        gte(clickRollupDay.bucket, start),
-        lt(clickRollupDay.bucket, end),
+        eq(clickWorkspaceRollupDay.workspaceId, workspaceId),
+        eq(clickWorkspaceRollupDay.dimension, TOTAL_DIMENSION),
+        eq(clickWorkspaceRollupDay.isBot, false),
+        gte(clickWorkspaceRollupDay.bucket, start),
+        lt(clickWorkspaceRollupDay.bucket, end),
       ),
     );
   return Number(row?.n ?? 0);
