@@ -152,30 +152,32 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Se
         {variants ? (
           <section aria-labelledby="an-variants">
             <h2 id="an-variants">A/B test</h2>
-            <table className="an-table">
-              <thead>
-                <tr>
-                  <th scope="col">Variant</th>
-                  <th scope="col">Weight</th>
-                  <th scope="col">Clicks</th>
-                  <th scope="col">Share</th>
-                  <th scope="col">Unique visitors</th>
-                </tr>
-              </thead>
-              <tbody>
-                {variants.variants.map((v) => (
-                  <tr key={v.index}>
-                    <td>
-                      {String.fromCharCode(65 + v.index)} <span className="an-url">{v.url ?? "(removed)"}</span>
-                    </td>
-                    <td>{v.weight === null ? "—" : `${v.weight} %`}</td>
-                    <td>{NUMBER.format(v.clicks)}</td>
-                    <td>{PERCENT.format(v.share)}</td>
-                    <td>{NUMBER.format(v.uniques)}</td>
+            <div className="an-scroll" role="region" aria-label="A/B test results" tabIndex={0}>
+              <table className="an-table an-variants">
+                <thead>
+                  <tr>
+                    <th scope="col">Variant</th>
+                    <th scope="col">Weight</th>
+                    <th scope="col">Clicks</th>
+                    <th scope="col">Share</th>
+                    <th scope="col">Unique visitors</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {variants.variants.map((v) => (
+                    <tr key={v.index}>
+                      <td>
+                        {String.fromCharCode(65 + v.index)} <span className="an-url">{v.url ?? "(removed)"}</span>
+                      </td>
+                      <td>{v.weight === null ? "—" : `${v.weight} %`}</td>
+                      <td>{NUMBER.format(v.clicks)}</td>
+                      <td>{PERCENT.format(v.share)}</td>
+                      <td>{NUMBER.format(v.uniques)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </section>
         ) : null}
         <div className="an-grid">
