@@ -23,8 +23,13 @@ export function derivedKey(secret: string, purpose: string): Promise<CryptoKey> 
   return key;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function toHex(buffer: ArrayBuffer | Uint8Array): string {
-  return Array.from(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+  const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i]!];
+  return hex;
 }
 
 /** Lower-case hex → bytes, or null when malformed. */

@@ -119,6 +119,24 @@ describe("device, os and browser from the user agent", () => {
 
 // ---- Bots ---------------------------------------------------------------------------------------
 
+describe("user-agent answers are cached by agent string", () => {
+  test("a flood of distinct agents evicts older answers without mixing them up; a HEAD is a bot whatever the cache holds", () => {
+    const first = facts({ "user-agent": UA.iphoneSafari });
+    expect(first).toMatchObject({ device: "mobile", os: "iOS", browser: "Safari", isBot: false });
+    // More distinct agents than the cache keeps (2,000): bots and browsers, each answered right.
+    for (let i = 0; i < 2500; i++) {
+      const bot = i % 2 === 0;
+      const agent = bot ? `ExampleCrawler/${i}.0 (+https://crawler.example/bot)` : `${UA.windowsChrome} Build/${i}`;
+      const answer = facts({ "user-agent": agent });
+      expect([i, answer.isBot, answer.device]).toEqual([i, bot, "desktop"]);
+    }
+    // The first agent was evicted long ago: parsed again, the same answer.
+    expect(facts({ "user-agent": UA.iphoneSafari })).toMatchObject({ device: "mobile", os: "iOS", browser: "Safari", isBot: false });
+    expect(facts({ "user-agent": UA.iphoneSafari }, {}, { method: "HEAD" }).isBot).toBe(true);
+    expect(facts({ "user-agent": UA.iphoneSafari }).isBot).toBe(false);
+  });
+});
+
 describe("bots", () => {
   // Link-preview agents: isbot 5.2.3 recognises every one (facts.ts keeps no list of its own).
   test.each([

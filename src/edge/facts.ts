@@ -54,10 +54,22 @@ const LANGUAGE_ENTRIES_MAX = 50;
 /** Longer than any textual IPv6 address with a zone id, port and brackets. */
 const IP_TEXT_MAX = 100;
 
-export function extractFacts(request: Request, options: FactsOptions): RequestFacts {
+/** A header lookup: a Web `Headers`, or a host's own view of its request's headers. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+/** What extractFacts reads of a request (a Web `Request` is one; so is the edge app's EdgeRequest). */
+export interface FactsRequest {
+  method: string;
+  url: string;
+  headers: HeaderReader;
+}
+
+export function extractFacts(request: FactsRequest, options: FactsOptions): RequestFacts {
   const headers = request.headers;
   const userAgent = headers.get("user-agent")?.slice(0, USER_AGENT_MAX) || null;
-  const agent = parseUserAgent(userAgent);
+  const agent = agentFacts(userAgent);
   const geo = geoFacts(headers, options.geo);
   const method = request.method.toUpperCase();
   return {
@@ -71,7 +83,7 @@ export function extractFacts(request: Request, options: FactsOptions): RequestFa
     browser: agent.browser,
     languages: parseAcceptLanguage(headers.get("accept-language")),
     ip: clientIp(headers, options),
-    isBot: method === "HEAD" || (userAgent !== null && isbot(userAgent)),
+    isBot: method === "HEAD" || agent.isBot,
     referrerHost: referrerHost(headers.get("referer")),
     userAgent,
   };
@@ -90,7 +102,7 @@ const PLATFORM_HEADERS: Record<GeoPlatform, { country: string; region: string; c
   cloudflare: { country: "cf-ipcountry", region: "cf-region-code", city: "cf-ipcity" },
 };
 
-function geoFacts(headers: Headers, geo: GeoOptions): Geo {
+function geoFacts(headers: HeaderReader, geo: GeoOptions): Geo {
   const platform = platformGeo(headers, geo.trusted);
   // Custom headers come from a proxy the operator runs: each one that is set and valid wins.
   return {
@@ -109,7 +121,7 @@ function geoFacts(headers: Headers, geo: GeoOptions): Geo {
  * different countries, one of them is spoofed and we cannot tell which: the location is unknown.
  * A client can then erase its location, but never choose it.
  */
-function platformGeo(headers: Headers, trusted: readonly GeoPlatform[]): Geo {
+function platformGeo(headers: HeaderReader, trusted: readonly GeoPlatform[]): Geo {
   let chosen: Geo | null = null;
   for (const platform of trusted) {
     const names = PLATFORM_HEADERS[platform];
@@ -195,9 +207,37 @@ const BROWSER_FAMILIES: Record<string, string> = {
   iemobile: "IE",
 };
 
+type AgentFacts = Readonly<{ device: Device; os: string | null; browser: string | null; isBot: boolean }>;
+
+const NO_AGENT: AgentFacts = Object.freeze({ device: "desktop", os: null, browser: null, isBot: false });
+
+/**
+ * What a user agent says, by agent string. ua-parser's and isbot's regexes were the costliest step
+ * of a redirect, and real traffic repeats a few hundred agent strings, so answers are kept: at most
+ * AGENT_CACHE_MAX, the oldest dropped first. A flood of distinct agents only evicts; each miss costs
+ * what every request cost without the cache. Entries are frozen: callers share them.
+ */
+const AGENT_CACHE_MAX = 2000;
+const agentCache = new Map<string, AgentFacts>();
+
+function agentFacts(userAgent: string | null): AgentFacts {
+  if (!userAgent) return NO_AGENT;
+  let facts = agentCache.get(userAgent);
+  if (!facts) {
+    facts = Object.freeze({ ...uncachedParse(userAgent), isBot: isbot(userAgent) });
+    if (agentCache.size >= AGENT_CACHE_MAX) agentCache.delete(agentCache.keys().next().value!);
+    agentCache.set(userAgent, facts);
+  }
+  return facts;
+}
+
+/** Device, OS and browser family of a user agent (cached; see agentFacts). */
 export function parseUserAgent(userAgent: string | null): { device: Device; os: string | null; browser: string | null } {
-  // Never hand ua-parser an empty string: it would fall back to the runtime's own navigator.
-  if (!userAgent) return { device: "desktop", os: null, browser: null };
+  return agentFacts(userAgent);
+}
+
+function uncachedParse(userAgent: string): { device: Device; os: string | null; browser: string | null } {
+  // Never hand ua-parser an empty string (agentFacts does not): it would fall back to the runtime's own navigator.
   try {
     const parser = new UAParser(userAgent); // it reads at most the first 500 characters
     const device = parser.getDevice();
@@ -261,7 +301,7 @@ export function parseAcceptLanguage(value: string | null): string[] {
  * by the client or by proxies we know nothing about, so they can be forged; a forged value must
  * never become the visitor's IP (IP rules would be bypassable).
  */
-function clientIp(headers: Headers, options: FactsOptions): string | null {
+function clientIp(headers: HeaderReader, options: FactsOptions): string | null {
   if (options.trustedIpHeader) {
     const value = headers.get(options.trustedIpHeader);
     if (!value) return null;
