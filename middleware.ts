@@ -26,7 +26,7 @@ export async function middleware(request: NextRequest, event: NextFetchEvent) {
   const url = new URL(request.url);
   // (Not `url.host = host`: a host without a port keeps the old port.)
   const edgeRequest = url.host.toLowerCase() === host.toLowerCase() ? request : new Request(`${url.protocol}//${host}${url.pathname}${url.search}`, request);
-  return edgeAppFromConfig().fetch(edgeRequest, {}, { waitUntil: (p) => event.waitUntil(p), passThroughOnException: () => {}, props: {} });
+  return edgeAppFromConfig().fetch(edgeRequest, {}, { waitUntil: (p) => event.waitUntil(p) });
 }
 
 export const config = {

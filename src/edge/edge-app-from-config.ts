@@ -1,5 +1,5 @@
 import { edgeConfig, type EdgeConfig } from "@/config/env";
-import { createEdgeApp } from "./app";
+import { createEdgeApp, type EdgeRequest } from "./app";
 import { createBatchingClickSink } from "./click-sink";
 import { extractFacts } from "./facts";
 import { createCachedLinkStore } from "./link-cache";
@@ -13,7 +13,7 @@ export interface HostHooks {
   /** Clicks held while the origin catches up (default 10,000: an isolate's share of memory). */
   clickBuffer?: number;
   /** The client address when the host knows it (the Node redirector's socket); used only without TRUSTED_IP_HEADER. */
-  remoteAddress?(request: Request): string | null;
+  remoteAddress?(request: EdgeRequest): string | null;
   /** Which host this is, on log lines and the origin's edge metrics: next (default), redirector, worker. */
   host?: string;
   /** Where log lines go (default: console by level). */

@@ -2,8 +2,10 @@
  * The standalone Node redirector (`npm run start:redirector`, src/hosts/node) as a child process,
  * with the built app as its origin: redirects and gates through the origin protocol, clicks
  * landing (also those still buffered at SIGTERM), prompt cache eviction through Redis pub/sub
- * (REDIS_URL set) versus the cache TTL without it, multi-core mode and config errors.
+ * (REDIS_URL set) versus the cache TTL without it, multi-core mode, config errors, and the Node
+ * HTTP adapter itself over raw sockets (request targets, HEAD, unread bodies on keep-alive).
  */
+import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
 import { backends } from "../support/databases";
@@ -120,6 +122,46 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
     expect(line!.durationMs).toEqual(expect.any(Number));
   });
 
+  test("the Node adapter: the host comes from the request target or Host, bad targets get 400, HEAD has no body, unread bodies keep the connection usable", async () => {
+    await createLink({ url: "https://example.com/adapter", key: "adapter" });
+    await startRedirector(port, redirectorEnv()); // stopped by afterEach
+    const ua = `User-Agent: ${BROWSER_UA}`;
+    const one = async (lines: string[]) => (await rawExchange(port, [[...lines, ua].join("\r\n") + "\r\n\r\n"]))[0]!;
+
+    // Origin-form under the Host header: a redirect.
+    const plain = await one(["GET /adapter HTTP/1.1", `Host: ${host}`, "Connection: close"]);
+    expect(plain.status).toBe(302);
+    expect(plain.headers.location).toBe("https://example.com/adapter");
+    // Absolute-form names its own host, which wins over Host (RFC 9112 3.2.2) and is the one checked.
+    expect((await one([`GET http://${host}/adapter HTTP/1.1`, "Host: elsewhere.example", "Connection: close"])).status).toBe(302);
+    expect((await one([`GET http://127.0.0.1:${port}/adapter HTTP/1.1`, `Host: ${host}`, "Connection: close"])).status).toBe(404);
+    // "//host/path" is a path on the Host header's host, never another host.
+    const slashes = await one([`GET //127.0.0.1:${port}/adapter HTTP/1.1`, `Host: ${host}`, "Connection: close"]);
+    expect(slashes.status).toBe(404);
+    expect(slashes.headers.location).toBeUndefined();
+    // A Host that is no URL host, and an asterisk target: 400 before the app is asked.
+    const badHost = await one(["GET /adapter HTTP/1.1", "Host: bad host", "Connection: close"]);
+    expect(badHost.status).toBe(400);
+    expect(badHost.body).toBe("Bad request.\n");
+    expect((await one(["OPTIONS * HTTP/1.1", `Host: ${host}`, "Connection: close"])).status).toBe(400);
+    // HEAD (treated as a bot: the preview page) has the page's headers and length, and no body.
+    const head = await one(["HEAD /adapter HTTP/1.1", `Host: ${host}`, "Connection: close"]);
+    expect(head.status).toBe(200);
+    expect(Number(head.headers["content-length"])).toBeGreaterThan(0);
+    expect(head.body).toBe("");
+
+    // Keep-alive: a POST whose body the app never reads (a link without a password answers 303),
+    // then a GET on the same connection, which must still be answered.
+    const form = "password=irrelevant";
+    const [posted, next] = await rawExchange(port, [
+      ["POST /adapter HTTP/1.1", `Host: ${host}`, ua, "Content-Type: application/x-www-form-urlencoded", `Content-Length: ${form.length}`].join("\r\n") + "\r\n\r\n" + form,
+      ["GET /adapter HTTP/1.1", `Host: ${host}`, ua, "Connection: close"].join("\r\n") + "\r\n\r\n",
+    ]);
+    expect(posted!.status).toBe(303);
+    expect(next!.status).toBe(302);
+    expect(next!.headers.location).toBe("https://example.com/adapter");
+  });
+
   test("SIGTERM right after the responses: buffered clicks are flushed, then exit 0", async () => {
     const link = await createLink({ url: "https://example.com/flush", key: "flush" });
     const redirector = await startRedirector(port, redirectorEnv());
@@ -212,3 +254,51 @@ describe("redirector configuration", () => {
     expect(output()).toContain(`${variable}:`);
   });
 });
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Writes raw HTTP/1.1 requests on one connection (pipelined) and parses the answers in order: what
+ * the adapter does with targets and bodies a fetch() client would never send. Content-Length framed
+ * answers only (the redirector always sends one).
+ */
+async function rawExchange(port: number, requests: string[]): Promise<RawResponse[]> {
+  const socket = connect(port, "127.0.0.1");
+  socket.setTimeout(10_000, () => socket.destroy(new Error("raw exchange timed out")));
+  const chunks: Buffer[] = [];
+  const answers: RawResponse[] = [];
+  return new Promise((resolve, reject) => {
+    const parse = () => {
+      let data = Buffer.concat(chunks).toString("latin1");
+      for (;;) {
+        const end = data.indexOf("\r\n\r\n");
+        if (end === -1) break;
+        const [statusLine, ...lines] = data.slice(0, end).split("\r\n");
+        const headers: Record<string, string> = {};
+        for (const line of lines) headers[line.slice(0, line.indexOf(":")).toLowerCase()] = line.slice(line.indexOf(":") + 1).trim();
+        const head = /^(?:HEAD) /.test(requests[answers.length] ?? "");
+        const length = head ? 0 : Number(headers["content-length"] ?? 0);
+        if (data.length < end + 4 + length) break;
+        answers.push({ status: Number(statusLine!.split(" ")[1]), headers, body: data.slice(end + 4, end + 4 + length) });
+        data = data.slice(end + 4 + length);
+        chunks.length = 0;
+        chunks.push(Buffer.from(data, "latin1"));
+      }
+      if (answers.length === requests.length) {
+        socket.destroy();
+        resolve(answers);
+      }
+    };
+    socket.on("data", (chunk) => {
+      chunks.push(chunk);
+      parse();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => (answers.length === requests.length ? resolve(answers) : reject(new Error(`connection closed after ${answers.length} of ${requests.length} answers`))));
+    socket.write(requests.join(""));
+  });
+}

@@ -57,7 +57,7 @@ const worker = {
       return new Response("Not found.\n", { status: 404, headers: { "cache-control": "no-store", "x-robots-tag": "noindex" } });
     }
     // Bound, not spread: workerd's ExecutionContext methods live on its prototype.
-    return instance.app.fetch(request, env, { waitUntil: (p) => ctx.waitUntil(p), passThroughOnException: () => ctx.passThroughOnException(), props: {} });
+    return instance.app.fetch(request, env, { waitUntil: (p) => ctx.waitUntil(p) });
   },
 } satisfies { fetch(request: Request, env: WorkerEnv, ctx: WorkerContext): Promise<Response> };
 

@@ -11,7 +11,7 @@ import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
 import { ConfigError, redirectorConfig, tracingConfig, type RedirectorConfig } from "@/config/env";
 import type { NodeTracing } from "@/tracing/node";
-import { log, setLogLevel, startRedirector } from "./redirector";
+import { flushLogs, log, setLogLevel, startRedirector } from "./redirector";
 
 /** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
@@ -30,6 +30,7 @@ function loadConfig(): RedirectorConfig {
 
 /** Exits once stdout and stderr are flushed: writes to a pipe are asynchronous, and `process.exit` would cut the last log lines. */
 function exitFlushed(code: number): void {
+  flushLogs();
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 

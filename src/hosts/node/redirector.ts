@@ -1,6 +1,8 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve, type Http2Bindings, type HttpBindings } from "@hono/node-server";
+import { Readable } from "node:stream";
 import type { RedirectorConfig } from "@/config/env";
+import type { Background, EdgeApp, EdgeRequest } from "@/edge/app";
 import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
 import { createEdgeLogger, type EdgeLogLevel, type LogWrite } from "@/edge/log";
 import { isShortHost } from "@/edge/route-request";
@@ -8,10 +10,33 @@ import { subscribeLinkChanges, type LinkEventSubscription } from "./link-events"
 
 export type Log = (level: "info" | "warn" | "error", msg: string, extra?: Record<string, unknown>) => void;
 
-/** Warnings and errors to stderr, the rest to stdout: one JSON line each (src/edge/log.ts). */
+const held = { out: "", err: "" };
+let flushScheduled = false;
+
+/** Writes the log lines held for this event-loop turn (see stdWrite); exit paths call it. */
+export function flushLogs(): void {
+  flushScheduled = false;
+  const { out, err } = held;
+  held.out = held.err = "";
+  if (out) process.stdout.write(out);
+  if (err) process.stderr.write(err);
+}
+
+/**
+ * Warnings and errors to stderr, the rest to stdout: one JSON line each (src/edge/log.ts). Lines are
+ * gathered and written once per event-loop turn: stdout on a pipe or file is synchronous in Node,
+ * and one write(2) per request was a visible share of a busy redirector's time. Order is kept
+ * within each stream; the process's exit writes whatever is still held.
+ */
 export const stdWrite: LogWrite = (line, level) => {
-  (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
+  if (level === "warn" || level === "error") held.err += `${line}\n`;
+  else held.out += `${line}\n`;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushLogs);
+  }
 };
+process.on("exit", flushLogs);
 
 const base = () => ({ host: "redirector", pid: process.pid });
 let processLog = createEdgeLogger({ write: stdWrite, base: base() });
@@ -43,9 +68,9 @@ function plainAddress(address: string | undefined): string | null {
  * not migrated to this code's schema (`SchemaNotCurrentError`, src/server/internal/direct.ts).
  */
 export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
-  const remoteAddresses = new WeakMap<Request, string | null>();
+  const remoteAddresses = new WeakMap<EdgeRequest, string | null>();
   // The socket's address stands in when TRUSTED_IP_HEADER is unset.
-  const hooks = { remoteAddress: (request: Request) => remoteAddresses.get(request) ?? null, clickBuffer: config.clickBuffer, host: "redirector", write: stdWrite };
+  const hooks = { remoteAddress: (request: EdgeRequest) => remoteAddresses.get(request) ?? null, clickBuffer: config.clickBuffer, host: "redirector", write: stdWrite };
   const { direct } = config;
   // Direct mode (DATABASE_URL): links, gates and clicks in the database; its code is loaded only then.
   // Otherwise wired exactly like every other host, on the origin protocol.
@@ -55,13 +80,11 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
 
   // Background work the app hands over (click batches, cache refreshes), awaited on shutdown.
   const pending = new Set<Promise<unknown>>();
-  const executionCtx = {
-    waitUntil(promise: Promise<unknown>) {
+  const background: Background = {
+    waitUntil(promise) {
       const tracked = promise.catch(() => undefined).finally(() => pending.delete(tracked));
       pending.add(tracked);
     },
-    passThroughOnException() {},
-    props: {},
   };
 
   let subscription: LinkEventSubscription | null = null;
@@ -69,18 +92,8 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     subscription = subscribeLinkChanges(config.redisUrl, (domain, key) => cache.evict(domain, key), log);
   }
 
-  const server = serve({
-    port: options.port ?? config.port,
-    hostname: options.hostname,
-    fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
-      const host = new URL(request.url).host.toLowerCase();
-      if (!isShortHost(host, config)) {
-        return new Response("Not a short link host of this redirector.\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
-      }
-      remoteAddresses.set(request, plainAddress(env.incoming.socket?.remoteAddress));
-      return app.fetch(request, env, executionCtx);
-    },
-  });
+  const server = createServer(nodeListener(app, { isShortHost: (host) => isShortHost(host, config), remoteAddresses, background }));
+  server.listen(options.port ?? config.port, options.hostname);
 
   let port: number;
   try {
@@ -114,4 +127,87 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     port,
     close: () => (closing ??= close()),
   };
+}
+
+/** The `node:http` request listener that serves `app` (exported for benchmarks and profiling harnesses). */
+export function nodeListener(app: EdgeApp, deps: AdapterDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    answer(app, req, res, deps).catch((error: unknown) => {
+      // A header Node refuses to write (writeHead validates names and values) must not end the process.
+      log("error", "redirector response failed", { error: String(error) });
+      if (!res.headersSent) send(res, 500, [["content-type", TEXT], ["cache-control", "no-store"]], "Internal Server Error\n");
+      else res.destroy();
+    });
+  };
+}
+
+export interface AdapterDeps {
+  isShortHost(host: string): boolean;
+  /** Filled with each request's socket address, for the app's `remoteAddress` hook. */
+  remoteAddresses: WeakMap<EdgeRequest, string | null>;
+  background: Background;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+
+/**
+ * The minimal Node HTTP adapter: Node's request is read through a small EdgeRequest view (header
+ * lookups straight from Node's parsed headers, the body only when the app reads it) and the app's
+ * answer is written with one writeHead and end. No Web Request, Headers or Response is built on
+ * the hot path: that translation cost more than the redirect decision itself.
+ */
+async function answer(app: EdgeApp, req: IncomingMessage, res: ServerResponse, deps: AdapterDeps): Promise<void> {
+  let url: URL;
+  try {
+    // Validated here so the app never sees a URL it cannot parse (a Host with spaces, a bad path).
+    // An origin-form target ("/abc", also "//abc") goes under the Host header; an absolute-form
+    // one ("GET http://short.example/abc") names its own host, which then wins (RFC 9112, 3.2.2).
+    // Whichever it is, the host checked below is the host the app looks the link up on.
+    const target = req.url ?? "";
+    if (target.startsWith("/") && req.headers.host) url = new URL(`http://${req.headers.host}${target}`);
+    else if (/^https?:\/\//i.test(target)) url = new URL(target);
+    else throw new Error("not a request target for a short link");
+  } catch {
+    return send(res, 400, [["content-type", TEXT], ["cache-control", "no-store"]], "Bad request.\n");
+  }
+  if (!deps.isShortHost(url.host)) {
+    return send(res, 404, [["content-type", TEXT], ["cache-control", "no-store"]], "Not a short link host of this redirector.\n", req.method === "HEAD");
+  }
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  const request: EdgeRequest = {
+    method: req.method ?? "GET",
+    url: url.href,
+    headers: {
+      get(name) {
+        const value = req.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+      },
+      keys: () => Object.keys(req.headers),
+    },
+    get body() {
+      if (body === undefined) body = req.method === "GET" || req.method === "HEAD" ? null : (Readable.toWeb(req) as ReadableStream<Uint8Array>);
+      return body;
+    },
+  };
+  deps.remoteAddresses.set(request, plainAddress(req.socket.remoteAddress));
+  let response;
+  try {
+    response = await app.handle(request, deps.background);
+  } catch (error) {
+    // handle() answers its own errors; this is a last line for a bug in the adapter's view.
+    log("error", "redirector request failed", { error: String(error) });
+    response = { status: 500, headers: [["content-type", TEXT], ["cache-control", "no-store"]] as [string, string][], body: "Internal Server Error\n" };
+  }
+  // A request body the app did not read (a POST to a redirecting link) is drained by Node once the
+  // response ends.
+  send(res, response.status, response.headers, response.body, req.method === "HEAD");
+}
+
+function send(res: ServerResponse, status: number, headers: [string, string][], body: string | null, head = false): void {
+  const flat: string[] = [];
+  for (const [name, value] of headers) flat.push(name, value);
+  const bytes = body === null ? null : Buffer.from(body, "utf8");
+  flat.push("content-length", String(bytes?.byteLength ?? 0));
+  res.writeHead(status, flat);
+  res.end(head ? undefined : bytes);
 }
