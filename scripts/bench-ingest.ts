@@ -53,6 +53,8 @@ const LINKS = Number(args.links);
 const WORKERS = Number(args.workers);
 const TIMEOUT_MS = Number(args["timeout-seconds"]) * 1000;
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+// The in-process baseline runs the server's own code, which reads its configuration (plan limits).
+process.env.SIGNPOST_SECRET = SECRET;
 const WORKSPACE = "org_bench_ingest";
 const GOAL_CLICKS_PER_SECOND = 10_000;
 const CLICKS_PATH = "/api/internal/v1/clicks";
@@ -210,6 +212,9 @@ async function main(): Promise<void> {
   const url = withDatabase(databaseUrl!, name);
   const database = await openDatabase({ databaseUrl: url, dataDir: "unused", poolMax: 8 });
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // The database is dropped (with force) when a phase fails: its idle connections must not crash
+  // the run before that phase's own error is printed.
+  pool.on("error", () => {});
   const running: Child[] = [];
   const results: Result[] = [];
   try {
@@ -283,6 +288,10 @@ async function main(): Promise<void> {
       await stop(app);
       await reset(pool);
     }
+  } catch (error) {
+    // Printed before the cleanup below drops the database (which ends every connection to it).
+    console.error("bench:ingest failed:", error);
+    throw error;
   } finally {
     for (const child of running) await stop(child);
     await pool.end();
