@@ -10,6 +10,8 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test [REDIS_URL=redis://127.0.0.1:6379] npm run bench:redirect [-- --duration 10 --runs 3]
 //
 // `--json <file>` also writes the figures as JSON (for `npm run bench`); the console output is the same.
+// `--profile <dir>` writes a V8 CPU profile of each redirector and worker process there (open in
+// Chrome DevTools or speedscope) to see where a host's time goes.
 //
 // Targets 127.0.0.1 only; every load phase is bounded in time.
 import { spawn } from "node:child_process";
@@ -35,6 +37,8 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "50" },
     links: { type: "string", default: "10000" },
     json: { type: "string" },
+    // V8 CPU profiles of the Signpost Node processes (redirectors, worker), written on their exit.
+    profile: { type: "string" },
   },
 });
 const DURATION = Number(args.duration);
@@ -44,6 +48,7 @@ const CONNECTIONS = Number(args.connections);
 const LINKS = Number(args.links);
 const SHORT_HOST = "short.bench";
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
+const PROFILE = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
 
 if (!process.env.DATABASE_URL) {
   console.error("bench:redirect needs DATABASE_URL (any Postgres server; a bench database is created and dropped).");
@@ -88,6 +93,29 @@ function statusWithHost(url, host) {
     });
     request.on("error", reject);
   });
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid) {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+// USER_HZ: 100 on every Linux build Node supports.
+const CLOCK_TICKS = 100;
+
+/** Busy CPU time of the whole machine so far (ms, all cores, idle and iowait left out), from /proc/stat; NaN elsewhere. */
+function machineBusyMs() {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
 }
 
 function rssMb(pid) {
@@ -170,13 +198,18 @@ async function load(name, options, pid, slugs) {
   const warm = await run({ ...options, duration: WARMUP });
   sent += redirectsIn(warm);
   const results = [];
+  const cpuBefore = pid ? cpuMs(pid) : NaN;
+  const machineBefore = machineBusyMs();
   for (let i = 0; i < RUNS; i++) {
     log(`${name}: run ${i + 1}/${RUNS} (${DURATION}s, ${CONNECTIONS} connections)`);
     const result = await run(options);
     sent += redirectsIn(result);
     results.push(result);
   }
+  const cpuUsed = (pid ? cpuMs(pid) : NaN) - cpuBefore;
+  const machineUsed = machineBusyMs() - machineBefore;
   const mean = (f) => results.reduce((sum, r) => sum + f(r), 0) / results.length;
+  const answered = results.reduce((sum, r) => sum + r.requests.total, 0);
   return {
     name,
     rps: mean((r) => r.requests.average),
@@ -184,6 +217,12 @@ async function load(name, options, pid, slugs) {
     p99: mean((r) => r.latency.p99),
     errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + (r.non2xx - redirectsIn(r)), 0),
     rssMb: pid ? rssMb(pid) : NaN,
+    // The host process's own CPU per answered request in the timed runs: its cost whatever the
+    // other processes on the machine (load generator, origin, worker, databases) take.
+    cpuUsPerRequest: (cpuUsed * 1000) / answered,
+    // Every process's CPU per answered request: the host, the load generator (this process), and
+    // whatever the host's clicks cost downstream while it ran (origin ingest, worker, Postgres, Redis).
+    machineUsPerRequest: (machineUsed * 1000) / answered,
     redirectsSent: sent,
   };
 }
@@ -286,7 +325,7 @@ async function main() {
     const redirector = await spawnUntil(
       "signpost redirector",
       process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
+      [...PROFILE, "--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
       // DATABASE_URL emptied: this one is the origin-protocol redirector.
       { ...hostEnv, ORIGIN_URL: originUrl, REDIRECTOR_PORT: String(redirectorPort), DATABASE_URL: "" },
       root,
@@ -339,7 +378,7 @@ async function main() {
       worker = await spawnUntil(
         "click worker",
         process.execPath,
-        ["--conditions=react-server", "--import", "tsx", "src/worker/main.ts"],
+        [...PROFILE, "--conditions=react-server", "--import", "tsx", "src/worker/main.ts"],
         // Its readiness is its "worker ready" info line: at info level whatever LOG_LEVEL the hosts get.
         { ...directEnv, APP_URL: originUrl, SIGNPOST_SECRET: SECRET, LOG_LEVEL: "info" },
         root,
@@ -351,7 +390,7 @@ async function main() {
     const direct = await spawnUntil(
       directName,
       process.execPath,
-      ["--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
+      [...PROFILE, "--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
       { ...hostEnv, ...directEnv, ORIGIN_URL: `http://127.0.0.1:${await freePort()}`, REDIRECTOR_PORT: String(directPort) },
       root,
       async () => (await statusWithHost(`http://127.0.0.1:${directPort}/b0`, SHORT_HOST)) === 302,
@@ -389,16 +428,19 @@ const rows = report.hosts.map((h) => [
   fmt(h.p50, 1),
   fmt(h.p99, 1),
   fmt(h.rssMb),
+  fmt(h.cpuUsPerRequest),
+  fmt(h.machineUsPerRequest),
   fmt(h.rps / ceiling.rps, 3),
   h.clicksStored === undefined ? "—" : `${h.redirectsSent} / ${h.clicksStored}`,
 ]);
-const header = ["host", "req/s", "p50 ms", "p99 ms", "RSS MB", "× ceiling", "redirects / clicks stored"];
+const header = ["host", "req/s", "p50 ms", "p99 ms", "RSS MB", "CPU µs/req", "machine µs/req", "× ceiling", "redirects / clicks stored"];
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => String(r[i]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ");
 console.log(`\nbench:redirect — ${CONNECTIONS} connections, ${WARMUP}s warm-up + ${RUNS} × ${DURATION}s, ${LINKS} links, ${userAgents.length} user agents (${bots.length} bots)\n`);
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const row of rows) console.log(line(row));
+console.log("\nCPU µs/req: the host process's own CPU time per answered request in the timed runs. machine µs/req: every process's (the host, this load generator, and what the host's clicks cost downstream: origin ingest, worker, Postgres, Redis) per request. A host's req/s is bounded by the machine's cores ÷ machine µs/req.");
 console.log("\ncache-miss path (each request a different, never-seen link):");
 for (const m of report.missPath) console.log(`  ${m.name}: ${fmt(m.rps)} req/s, p50 ${fmt(m.p50, 1)} ms, p99 ${fmt(m.p99, 1)} ms`);
 console.log("\ncold start (spawn → first answer):");

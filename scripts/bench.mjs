@@ -247,7 +247,7 @@ if (ran.includes("redirect")) {
     md.push("");
     md.push(
       markdownTable(
-        ["host", "req/s", "× ceiling", "× do-nothing Next", "p50 ms", "p99 ms", "RSS MB", "redirects sent / clicks stored"],
+        ["host", "req/s", "× ceiling", "× do-nothing Next", "p50 ms", "p99 ms", "RSS MB", "host CPU µs/req", "machine CPU µs/req", "redirects sent / clicks stored"],
         r.hosts.map((h) => [
           h.name,
           fmt(h.rps),
@@ -256,12 +256,16 @@ if (ran.includes("redirect")) {
           fmt(h.p50, 1),
           fmt(h.p99, 1),
           fmt(h.rssMb),
+          fmt(h.cpuUsPerRequest),
+          fmt(h.machineUsPerRequest),
           h.clicksStored === undefined ? "—" : `${fmt(h.redirectsSent)} / ${fmt(h.clicksStored)}`,
         ]),
       ),
     );
     md.push("");
     md.push("Clicks stored may exceed redirects counted by up to the connection count per load phase: requests in flight when a timed run stops are answered (and recorded) but not counted by the load tool.");
+    md.push("");
+    md.push(`**Where the CPU goes.** *Host CPU* is the host process's own CPU time per answered request in the timed runs (from /proc): its cost, whatever else runs. *Machine CPU* is every process's per request: the host, the load generator, and what the host's clicks cost downstream while it ran (origin ingest, worker, Postgres, Redis). With every process on one ${os.cpus().length}-core machine, a host cannot answer more than cores ÷ machine CPU per second; a redirector whose clicks are stored elsewhere (its worker, Postgres and load on other machines) is bounded by its own host CPU instead.`);
     md.push("");
     md.push("Cache-miss path (each request a different, never-seen link; the hit figures above are the baseline):");
     md.push("");
