@@ -10,7 +10,7 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test [REDIS_URL=redis://127.0.0.1:6379] npm run bench:redirect [-- --duration 10 --runs 3]
 //
 // `--json <file>` also writes the figures as JSON (for `npm run bench`); the console output is the same.
-// `--profile <dir>` writes a V8 CPU profile of each redirector and worker process there (open in
+// `--profile <dir>` writes a V8 CPU profile of Signpost's next start, each redirector and the worker there (open in
 // Chrome DevTools or speedscope) to see where a host's time goes.
 //
 // Targets 127.0.0.1 only; every load phase is bounded in time.
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "50" },
     links: { type: "string", default: "10000" },
     json: { type: "string" },
-    // V8 CPU profiles of the Signpost Node processes (redirectors, worker), written on their exit.
+    // V8 CPU profiles of the Signpost Node processes (next start, redirectors, worker), written on their exit.
     profile: { type: "string" },
   },
 });
@@ -292,7 +292,7 @@ async function main() {
     const origin = await spawnUntil(
       "signpost (next start)",
       process.execPath,
-      [nextBin, "start", "-p", String(originPort)],
+      [...PROFILE, nextBin, "start", "-p", String(originPort)],
       { ...hostEnv, DATABASE_URL: databaseUrl, APP_URL: `http://127.0.0.1:${originPort}` },
       root,
       async () => (await fetch(`http://127.0.0.1:${originPort}/api/v1/setup`)).status === 200,

@@ -178,6 +178,8 @@ describe("signing", () => {
     expect(post!.method).toBe("POST");
     expect(post!.url.href).toBe(`${ORIGIN_URL}${CLICKS_PATH}`);
     expect(post!.headers.get("content-type")).toBe("application/json");
+    // The answer is tiny: no compression asked for (Next would gzip every streamed route answer).
+    expect(post!.headers.get("accept-encoding")).toBe("identity");
     expect(post!.verified.ok).toBe(true);
     // The same request does not verify under another secret or with another body.
     expect((await verifyRequest(`${SECRET}-other`, "POST", CLICKS_PATH, post!.headers, post!.body)).ok).toBe(false);
