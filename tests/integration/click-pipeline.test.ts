@@ -271,6 +271,34 @@ describe.each(backends())("click pipeline on %s", (backend) => {
       await Promise.all([a.stop(), b.stop()]);
     });
 
+    test("a round waits lingerMs for more entries: batches arriving meanwhile are stored in the same transaction", async () => {
+      await freshKeys();
+      const linkIds = await newLinks(2);
+      const events = makeClicks(linkIds, 400, 8);
+      const ingest = createClickIngest({ redis, keys, geo: geoDatabase(), db: db() });
+      const lingering = await consumer({ lingerMs: 1_500 });
+      // The first batch wakes the consumer's blocked read; the other three arrive while it lingers.
+      await ingest(events.slice(0, 100).map((e) => ({ ...e, ipNetwork: null })));
+      await sleep(300);
+      for (let i = 100; i < 400; i += 100) await ingest(events.slice(i, i + 100).map((e) => ({ ...e, ipNetwork: null })));
+      await drained();
+      await expectExactlyOnce(linkIds, events);
+      expect(lingering.stats()).toMatchObject({ batches: 1, clicks: 400, accepted: 400 });
+      await lingering.stop();
+
+      // lingerMs 0: each entry is its own round as soon as it is read.
+      await freshKeys();
+      const more = makeClicks(await newLinks(1), 200, 9);
+      const eager = await consumer({ lingerMs: 0 });
+      const ingestMore = createClickIngest({ redis, keys, geo: geoDatabase(), db: db() });
+      await ingestMore(more.slice(0, 100).map((e) => ({ ...e, ipNetwork: null })));
+      await sleep(500);
+      await ingestMore(more.slice(100).map((e) => ({ ...e, ipNetwork: null })));
+      await drained();
+      expect(eager.stats()).toMatchObject({ batches: 2, clicks: 200 });
+      await eager.stop();
+    });
+
     test("entries taken by a consumer that died are claimed by another once idle", async () => {
       await freshKeys();
       const linkIds = await newLinks(2);
