@@ -56,6 +56,7 @@ export async function createDirectEdgeApp(config: RedirectorConfig & { direct: N
   const links = createCachedLinkStore(directLinkStore(store));
   const clicks = createBatchingClickSink(directClickPoster(store), {
     maxBuffered: hooks.clickBuffer,
+    maxDelayMs: hooks.clickDelayMs,
     onDrop: (events, error) => log.error("clicks dropped", { count: events.length, error: String(error) }),
   });
   const app = createEdgeApp({

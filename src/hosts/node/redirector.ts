@@ -70,7 +70,15 @@ function plainAddress(address: string | undefined): string | null {
 export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
   const remoteAddresses = new WeakMap<EdgeRequest, string | null>();
   // The socket's address stands in when TRUSTED_IP_HEADER is unset.
-  const hooks = { remoteAddress: (request: EdgeRequest) => remoteAddresses.get(request) ?? null, clickBuffer: config.clickBuffer, host: "redirector", write: stdWrite };
+  const hooks = {
+    remoteAddress: (request: EdgeRequest) => remoteAddresses.get(request) ?? null,
+    clickBuffer: config.clickBuffer,
+    // A long-lived process: batches every 100 ms (or 500 clicks) instead of 25 ms, a quarter of the
+    // origin requests (or stream entries) at the same click rate; shutdown still flushes them all.
+    clickDelayMs: 100,
+    host: "redirector",
+    write: stdWrite,
+  };
   const { direct } = config;
   // Direct mode (DATABASE_URL): links, gates and clicks in the database; its code is loaded only then.
   // Otherwise wired exactly like every other host, on the origin protocol.
