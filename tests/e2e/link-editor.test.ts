@@ -22,6 +22,11 @@ const SCREENSHOTS = path.resolve("tmp", "screenshots");
 const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** Waits until the editor form is hydrated: text typed into a field before that is not in its state. */
+async function editorReady(page: Page): Promise<void> {
+  await page.locator("form.le-form[data-hydrated]").waitFor();
+}
+
 describe.skipIf(!haveChromium).each(backends())("the link editor in chromium with %s", (backend) => {
   let app: RunningApp;
   let smtp: TestSmtp;
@@ -74,6 +79,7 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
     await page.getByLabel("Workspace name").fill("Eel Works");
     await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(`${app.url}/app/links/new`);
+    await editorReady(page);
     await smtp.next(email); // the confirmation email
     await expect.poll(() => page.getByRole("heading", { name: "New link" }).isVisible()).toBe(true);
     await shoot(page, "link-editor-new-empty");
@@ -136,6 +142,7 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
   test("a validation error shows next to its field, focused, and nothing is saved", async () => {
     const before = await linkCount();
     await page.goto(`${app.url}/app/links/new`);
+    await editorReady(page);
     await page.getByLabel("Destination URL").fill("example.com/no-scheme");
     await page.getByRole("button", { name: "Add rule" }).click();
     await page.getByLabel("Send to", { exact: true }).fill("https://example.de/");
@@ -169,6 +176,7 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
   test("a link created with the keyboard only", async () => {
     const before = await linkCount();
     await page.goto(`${app.url}/app/links/new`);
+    await editorReady(page);
     // The destination has focus on arrival; Tab moves through domain to key; Enter saves.
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("f-url");
     await page.keyboard.type("https://example.com/typed");
@@ -204,6 +212,7 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
 
   test("the QR panel downloads a PNG through the API with the session", async () => {
     await page.goto(`${app.url}${linkPath}`);
+    await editorReady(page);
     await page.getByLabel("Size (px)").fill("256");
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download PNG" }).click()]);
     expect(download.suggestedFilename()).toBe("spring-de-qr.png");
@@ -217,6 +226,7 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
 
   test("editing saves in place: a new title, an expiry picked from the calendar, a write-only password", async () => {
     await page.goto(`${app.url}${linkPath}`);
+    await editorReady(page);
     await page.getByLabel("Title").fill("Spring shoes, now in blue");
     await page.locator("#f-expiresAt").click();
     await page.getByRole("button", { name: /next month/i }).click();

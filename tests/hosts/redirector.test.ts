@@ -144,6 +144,10 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
     expect(badHost.status).toBe(400);
     expect(badHost.body).toBe("Bad request.\n");
     expect((await one(["OPTIONS * HTTP/1.1", `Host: ${host}`, "Connection: close"])).status).toBe(400);
+    // A Host carrying a path, query, fragment or userinfo cannot move the path or smuggle a host in.
+    for (const bad of [`${host}/adapter`, `${host}#`, `${host}?x`, `user@${host}`]) {
+      expect([bad, (await one(["GET /adapter HTTP/1.1", `Host: ${bad}`, "Connection: close"])).status]).toEqual([bad, 400]);
+    }
     // HEAD (treated as a bot: the preview page) has the page's headers and length, and no body.
     const head = await one(["HEAD /adapter HTTP/1.1", `Host: ${host}`, "Connection: close"]);
     expect(head.status).toBe(200);

@@ -172,7 +172,10 @@ async function answer(app: EdgeApp, req: IncomingMessage, res: ServerResponse, d
     // one ("GET http://short.example/abc") names its own host, which then wins (RFC 9112, 3.2.2).
     // Whichever it is, the host checked below is the host the app looks the link up on.
     const target = req.url ?? "";
-    if (target.startsWith("/") && req.headers.host) url = new URL(`http://${req.headers.host}${target}`);
+    const host = req.headers.host ?? "";
+    // A Host is a name or address and a port: anything that would end the authority ("/", "?", "#")
+    // or add userinfo ("@") would make the URL say something the client did not.
+    if (target.startsWith("/") && host && !/[\s/?#@\\]/.test(host)) url = new URL(`http://${host}${target}`);
     else if (/^https?:\/\//i.test(target)) url = new URL(target);
     else throw new Error("not a request target for a short link");
   } catch {

@@ -8,7 +8,7 @@ import { describedBy, FieldMessages, fieldIds } from "./fields";
 
 /** True after hydration: zone-dependent text waits for it so server and client HTML agree. */
 const noSubscription = () => () => {};
-function useHydrated(): boolean {
+export function useHydrated(): boolean {
   return useSyncExternalStore(
     noSubscription,
     () => true,

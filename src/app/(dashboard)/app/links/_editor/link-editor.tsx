@@ -12,7 +12,7 @@ import { keySchema } from "@/core/link";
 import { isReservedKey } from "@/core/reserved";
 import { DEVICE_TYPES, CONDITION_TYPES } from "@/core/rules";
 import { checkKeyAction, saveLinkAction } from "./actions";
-import { DateTimeField } from "./date-time-field";
+import { DateTimeField, useHydrated } from "./date-time-field";
 import { ChipsField, CheckboxGroup, ChoiceField, FieldMessages, SelectField, SwitchField, TextField, describedBy, fieldIds } from "./fields";
 import {
   addVariant,
@@ -155,6 +155,8 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
       button?.focus();
     });
 
+  const hydrated = useHydrated();
+
   // ---- submit -----------------------------------------------------------------------------------
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -190,7 +192,16 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
   const variantsError = errors.variants;
 
   return (
-    <form ref={formRef} className="le-form" onSubmit={onSubmit} noValidate aria-describedby={message ? "le-form-message" : undefined}>
+    <form
+      ref={formRef}
+      className="le-form"
+      onSubmit={onSubmit}
+      noValidate
+      aria-describedby={message ? "le-form-message" : undefined}
+      // Marks the form interactive: text typed into a server-rendered field before hydration is
+      // not in the form's state (browser tests wait for this before typing).
+      data-hydrated={hydrated ? "" : undefined}
+    >
       {message ? (
         <p id="le-form-message" ref={messageRef} tabIndex={-1} className={message.tone === "error" ? "form-error" : "le-done"} role={message.tone === "error" ? "alert" : "status"}>
           {message.text}
