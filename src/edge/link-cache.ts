@@ -2,9 +2,10 @@ import type { EdgeLink } from "@/core/link";
 import type { LinkStore } from "./link-store";
 import type { Trace } from "./origin-client";
 
-/** The part of a host's execution context the cache needs (Workers' `ctx`, Hono's `c.executionCtx`). */
+/** How a lookup was answered, for Server-Timing and the cache counters. */
 export type CacheStatus = "hit" | "negative" | "stale" | "miss";
 
+/** The part of a request's background hand-over the cache needs (the edge app's `Background`, Workers' `ctx`). */
 export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
   /** Told how this get was answered, for Server-Timing. */
