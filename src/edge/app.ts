@@ -46,8 +46,11 @@ export interface EdgeOptions {
   homeUrl: string | null;
   /** How long a correct link password is remembered (seconds). */
   passwordTtlSeconds: number;
-  /** Request facts, extracted once per request (src/edge/facts.ts with the host's trust settings). */
-  facts(request: EdgeRequest): RequestFacts;
+  /**
+   * Request facts, extracted once per request (src/edge/facts.ts with the host's trust settings);
+   * `url` is the request's URL, already parsed.
+   */
+  facts(request: EdgeRequest, url: URL): RequestFacts;
 }
 
 export interface EdgeDeps {
@@ -256,7 +259,7 @@ export function createEdgeApp(deps: EdgeDeps) {
   }
 
   async function passwordSubmit(ctx: Ctx, link: EdgeLink, passwordHash: string): Promise<EdgeResponse> {
-    const facts = options.facts(ctx.request);
+    const facts = options.facts(ctx.request, ctx.url);
     const form = await readSmallForm(ctx.request, MAX_FORM_BYTES);
     const password = form?.get("password") ?? "";
     if (!password || password.length > 1024) return html(pages.passwordPage({ wrong: true, tooManyAttempts: false }), 401);
@@ -286,7 +289,7 @@ export function createEdgeApp(deps: EdgeDeps) {
   }
 
   async function visit(ctx: Ctx, link: EdgeLink | null): Promise<EdgeResponse> {
-    const facts = await timed(ctx, "facts", () => options.facts(ctx.request));
+    const facts = await timed(ctx, "facts", () => options.facts(ctx.request, ctx.url));
     const cookies = parseCookies(ctx.request.headers.get("cookie"));
     const now = new Date();
     const visitor = link ? visitorId(options.secret, now, facts.ip, facts.userAgent, link.workspaceId) : null;

@@ -70,8 +70,8 @@ export function createEdgeAppFromConfig(config: EdgeConfig, hooks: HostHooks = {
       secret: config.secret,
       homeUrl: config.homeUrl,
       passwordTtlSeconds: config.linkPasswordTtlSeconds,
-      facts: (request) =>
-        extractFacts(request, { geo: config.geo, trustedIpHeader: config.trustedIpHeader, remoteAddress: hooks.remoteAddress?.(request) ?? null }),
+      facts: (request, url) =>
+        extractFacts(request, { geo: config.geo, trustedIpHeader: config.trustedIpHeader, remoteAddress: hooks.remoteAddress?.(request) ?? null }, url),
     },
   });
   return { app, links, clicks, log };

@@ -66,7 +66,8 @@ export interface FactsRequest {
   headers: HeaderReader;
 }
 
-export function extractFacts(request: FactsRequest, options: FactsOptions): RequestFacts {
+/** `url` is the request's URL when the caller has parsed it already (the edge app has). */
+export function extractFacts(request: FactsRequest, options: FactsOptions, url: URL = new URL(request.url)): RequestFacts {
   const headers = request.headers;
   const userAgent = headers.get("user-agent")?.slice(0, USER_AGENT_MAX) || null;
   const agent = agentFacts(userAgent);
@@ -74,7 +75,7 @@ export function extractFacts(request: FactsRequest, options: FactsOptions): Requ
   const method = request.method.toUpperCase();
   return {
     method,
-    query: new URL(request.url).searchParams,
+    query: url.searchParams,
     country: geo.country,
     region: geo.region,
     city: geo.city,

@@ -38,10 +38,6 @@ export function inSyncSpan<T>(name: string, work: (span: Span) => T): T {
   });
 }
 
-/**
- * The request's span. Its parent is the host's active span when there is one (Next's middleware
- * span), else the incoming `traceparent` (a load balancer's, or a caller's), else none: a new trace.
- */
 /** What the request span reads of a request: a Web `Request`, or the edge app's EdgeRequest. */
 export interface SpanRequest {
   method: string;
@@ -63,6 +59,10 @@ export function tracingRegistered(): boolean {
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_PROVIDER;
 }
 
+/**
+ * The request's span. Its parent is the host's active span when there is one (Next's middleware
+ * span), else the incoming `traceparent` (a load balancer's, or a caller's), else none: a new trace.
+ */
 export function inRequestSpan<T>(request: SpanRequest, work: (span: Span) => Promise<T>): Promise<T> {
   // No provider: no span can record and none will be propagated, so the no-op tracer's context
   // switching (a tenth of a busy redirector's time, measured) is skipped. The app still forwards

@@ -68,8 +68,8 @@ export async function createDirectEdgeApp(config: RedirectorConfig & { direct: N
       secret: config.secret,
       homeUrl: config.homeUrl,
       passwordTtlSeconds: config.linkPasswordTtlSeconds,
-      facts: (request) =>
-        extractFacts(request, { geo: config.geo, trustedIpHeader: config.trustedIpHeader, remoteAddress: hooks.remoteAddress?.(request) ?? null }),
+      facts: (request, url) =>
+        extractFacts(request, { geo: config.geo, trustedIpHeader: config.trustedIpHeader, remoteAddress: hooks.remoteAddress?.(request) ?? null }, url),
     },
   });
   return { app, links, clicks, close: () => store.close() };
