@@ -136,7 +136,7 @@ async function countStored(pool: pg.Pool): Promise<number> {
 }
 
 async function reset(pool: pg.Pool): Promise<void> {
-  await pool.query("truncate click, click_rollup_hour, click_rollup_day, click_visitor_hour, click_workspace_rollup_hour, click_workspace_rollup_day, click_visitor_day, click_uniques_day");
+  await pool.query("truncate click, click_rollup_hour, click_rollup_day, click_visitor_hour, click_workspace_rollup_hour, click_workspace_rollup_day, click_visitor_day, click_uniques_day, click_uniques_span");
   await pool.query("update link set clicks = 0, last_clicked_at = null");
 }
 
@@ -151,6 +151,7 @@ async function verify(pool: pg.Pool, events: ClickEvent[]): Promise<{ stored: nu
            (select coalesce(sum(clicks), 0) from click_workspace_rollup_day where dimension = 'device')::bigint as workspace_daily,
            (select coalesce(sum(clicks), 0) from click_workspace_rollup_hour where dimension = 'referrer')::bigint as workspace_hourly,
            (select coalesce(sum(visitors), 0) from click_uniques_day where with_bots)::bigint as visitor_days,
+           (select coalesce(sum(visitors), 0) from click_uniques_span where with_bots)::bigint as spanned_visitor_days,
            (select count(*) from (select distinct visitor_id, (clicked_at at time zone 'UTC')::date from click where visitor_id is not null) v)::bigint as expected_visitor_days`);
   const row = rows[0];
   const problems: string[] = [];
@@ -162,6 +163,7 @@ async function verify(pool: pg.Pool, events: ClickEvent[]): Promise<{ stored: nu
   if (Number(row.workspace_daily) !== events.length) problems.push(`workspace daily rollups say ${row.workspace_daily}, expected ${events.length}`);
   if (Number(row.workspace_hourly) !== events.length) problems.push(`workspace hourly rollups say ${row.workspace_hourly}, expected ${events.length}`);
   if (Number(row.visitor_days) !== Number(row.expected_visitor_days)) problems.push(`daily uniques say ${row.visitor_days}, the clicks ${row.expected_visitor_days}`);
+  if (Number(row.spanned_visitor_days) !== Number(row.expected_visitor_days)) problems.push(`span counts say ${row.spanned_visitor_days}, the clicks ${row.expected_visitor_days}`);
   if (problems.length > 0) throw new Error(`LOSS OR MISCOUNT: ${problems.join("; ")}`);
   return { stored: Number(row.stored) };
 }

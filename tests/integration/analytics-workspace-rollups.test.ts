@@ -6,7 +6,8 @@
  * are deleted (a trigger on `link` subtracts a deleted link's clicks, and drops its visitors from a
  * day unless another link had them). Answers are checked against counts made here from the generated events, for whole UTC
  * days (the daily counts), ranges starting and ending mid-day (daily counts plus hourly visitors),
- * and Asia/Kolkata (raw clicks at the half-hour edges); one visitor id clicks both as a person and
+ * Asia/Kolkata (raw clicks at the half-hour edges) and America/New_York (the span counts of
+ * click_uniques_span, by each daily visitor's first and last hour); one visitor id clicks both as a person and
  * as a bot, and several visitors click several links on the same day.
  */
 import { sql } from "drizzle-orm";
@@ -130,6 +131,9 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
       { label: "whole UTC days", start: FIRST_DAY, end: FIRST_DAY + DAYS * DAY, interval: "day", zone: "UTC" },
       { label: "mid-day to mid-day, hourly", start: FIRST_DAY + 13 * HOUR, end: FIRST_DAY + 3 * DAY + 7 * HOUR, interval: "hour", zone: "UTC" },
       { label: "Kolkata days", start: Date.parse("2025-06-01T00:00:00+05:30"), end: Date.parse("2025-06-04T00:00:00+05:30"), interval: "day", zone: "Asia/Kolkata" },
+      // Each New York day is the end of one UTC day and the start of the next: span counts. The
+      // totals are one day's end, two whole days and the next day's start.
+      { label: "New York days", start: Date.parse("2025-06-01T00:00:00-04:00"), end: Date.parse("2025-06-04T00:00:00-04:00"), interval: "day", zone: "America/New_York" },
     ];
     for (const range of ranges) {
       for (const includeBots of [false, true]) {
@@ -219,6 +223,34 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
           where u.visitors <> (select count(*) from click_visitor_day d where d.workspace_id = u.workspace_id and d.day = u.day and d.with_bots = u.with_bots)`,
     );
     expect(Number(counts?.n), "daily unique counts").toBe(0);
+    // Each daily visitor's first and last hour are those of its hourly rows (people only without bots).
+    const [hours] = await queryRows<{ n: unknown }>(
+      db,
+      sql`select count(*) as n from click_visitor_day d
+          left join (
+            select v.workspace_id, date_trunc('day', v.bucket at time zone 'UTC') at time zone 'UTC' as day, s.with_bots, v.visitor_id,
+                   min(extract(hour from v.bucket at time zone 'UTC'))::smallint as first_hour, max(extract(hour from v.bucket at time zone 'UTC'))::smallint as last_hour
+            from click_visitor_hour v cross join (values (true), (false)) as s(with_bots)
+            where s.with_bots or not v.is_bot
+            group by 1, 2, 3, 4) h
+            on h.workspace_id = d.workspace_id and h.day = d.day and h.with_bots = d.with_bots and h.visitor_id = d.visitor_id
+          where h.first_hour is distinct from d.first_hour or h.last_hour is distinct from d.last_hour`,
+    );
+    expect(Number(hours?.n), "daily visitors' first and last hours").toBe(0);
+    const [spans] = await queryRows<{ n: unknown }>(
+      db,
+      sql`select count(*) as n from (
+            (select workspace_id, day, with_bots, first_hour, last_hour, visitors from click_uniques_span where visitors <> 0
+             except
+             select workspace_id, day, with_bots, first_hour, last_hour, count(*) from click_visitor_day group by 1, 2, 3, 4, 5)
+            union all
+            (select workspace_id, day, with_bots, first_hour, last_hour, count(*) from click_visitor_day group by 1, 2, 3, 4, 5
+             except
+             select workspace_id, day, with_bots, first_hour, last_hour, visitors from click_uniques_span)) d`,
+    );
+    expect(Number(spans?.n), "span counts").toBe(0);
+    const [negative] = await queryRows<{ n: unknown }>(db, sql`select count(*) as n from click_uniques_span where visitors < 0`);
+    expect(Number(negative?.n), "no span count below zero").toBe(0);
   }
 
   test("the seed has what the checks need", () => {
@@ -229,6 +261,11 @@ describe.each(backends())("workspace rollups on %s", (backend) => {
     const linksOf = new Map<string, Set<Name>>();
     for (const e of sameDay) linksOf.set(e.visitorId!, (linksOf.get(e.visitorId!) ?? new Set()).add(e.link));
     expect([...linksOf.values()].filter((set) => set.size > 1).length).toBeGreaterThan(20);
+    // Visitors whose day spans several hours, so their first and last hour differ and move as
+    // batches and deleted links add and take away clicks.
+    const hoursOf = new Map<string, Set<number>>();
+    for (const e of sameDay) hoursOf.set(e.visitorId!, (hoursOf.get(e.visitorId!) ?? new Set()).add(new Date(e.at).getUTCHours()));
+    expect([...hoursOf.values()].filter((set) => set.size > 2).length).toBeGreaterThan(20);
   });
 
   test("answers match the events before compaction, after it, and with late clicks for compacted days", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { planSources, type SourcePlan, type TimeRange } from "./plan";
+import { planSources, planUniqueSources, type SourcePlan, type TimeRange, type UniquesPlan } from "./plan";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -106,6 +106,84 @@ describe("planSources", () => {
         expectRollupsUncut(plan, boundaries);
         if (!useDays) expect(plan.days).toEqual([]);
       }
+    }
+  });
+});
+
+/** Every part of a uniques plan as `[from, to)`: ranges, and each span as the part of its day it stands for. */
+function uniquesParts(plan: UniquesPlan): TimeRange[] {
+  const spans = plan.spans.map((span) => (span.beforeHour ? { from: span.day, to: span.day + span.hour * HOUR } : { from: span.day + span.hour * HOUR, to: span.day + DAY }));
+  return [...plan.days, ...spans, ...plan.hours, ...plan.raw].sort((a, b) => a.from - b.from);
+}
+
+describe("planUniqueSources", () => {
+  test("New York days: the end of one UTC day and the start of the next, each from the span counts", () => {
+    const boundaries = [t("2025-03-08T05:00:00Z"), t("2025-03-09T05:00:00Z"), t("2025-03-10T04:00:00Z")];
+    expect(planUniqueSources(boundaries)).toEqual({
+      days: [],
+      spans: [
+        { at: t("2025-03-08T05:00:00Z"), day: t("2025-03-08T00:00:00Z"), hour: 5, beforeHour: false },
+        { at: t("2025-03-09T00:00:00Z"), day: t("2025-03-09T00:00:00Z"), hour: 5, beforeHour: true },
+        { at: t("2025-03-09T05:00:00Z"), day: t("2025-03-09T00:00:00Z"), hour: 5, beforeHour: false },
+        { at: t("2025-03-10T00:00:00Z"), day: t("2025-03-10T00:00:00Z"), hour: 4, beforeHour: true },
+      ],
+      hours: [],
+      raw: [],
+    });
+  });
+
+  test("one bucket over several days: whole days from the daily counts, its ends from the span counts", () => {
+    expect(planUniqueSources([t("2025-03-01T05:00:00Z"), t("2025-03-10T04:00:00Z")])).toEqual({
+      days: [r("2025-03-02T00:00:00Z", "2025-03-10T00:00:00Z")],
+      spans: [
+        { at: t("2025-03-01T05:00:00Z"), day: t("2025-03-01T00:00:00Z"), hour: 5, beforeHour: false },
+        { at: t("2025-03-10T00:00:00Z"), day: t("2025-03-10T00:00:00Z"), hour: 4, beforeHour: true },
+      ],
+      hours: [],
+      raw: [],
+    });
+  });
+
+  test("hours inside a day and edges off the hour are planned as for the visitor rows", () => {
+    // UTC hours: the day's first and last hour are its start and end; the others lie inside it.
+    const hourly = Array.from({ length: 25 }, (_, i) => t("2025-03-04T00:00:00Z") + i * HOUR);
+    const plan = planUniqueSources(hourly);
+    expect(plan.days).toEqual([]);
+    expect(plan.spans).toEqual([
+      { at: t("2025-03-04T00:00:00Z"), day: t("2025-03-04T00:00:00Z"), hour: 1, beforeHour: true },
+      { at: t("2025-03-04T23:00:00Z"), day: t("2025-03-04T00:00:00Z"), hour: 23, beforeHour: false },
+    ]);
+    expect(plan.hours).toEqual([r("2025-03-04T01:00:00Z", "2025-03-04T23:00:00Z")]);
+    // Kolkata days: no part of a UTC day is cut at a whole hour.
+    const kolkata = planUniqueSources([t("2025-03-04T18:30:00Z"), t("2025-03-05T18:30:00Z")]);
+    expect(kolkata).toEqual({ ...planSources([t("2025-03-04T18:30:00Z"), t("2025-03-05T18:30:00Z")], { useDays: false }), spans: [] });
+  });
+
+  test("random edges: an exact, disjoint cover in which no part crosses a bucket edge", () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const steps = [15 * 60_000, 30 * 60_000, HOUR, 5 * HOUR, 23 * HOUR, DAY, 25 * HOUR, 3 * DAY];
+    for (let run = 0; run < 300; run++) {
+      const boundaries = [t("2025-03-01T00:00:00Z") + Math.floor(random() * 96) * 15 * 60_000];
+      const count = 1 + Math.floor(random() * 12);
+      for (let i = 0; i < count; i++) boundaries.push(boundaries.at(-1)! + steps[Math.floor(random() * steps.length)]!);
+      const plan = planUniqueSources(boundaries);
+      const parts = uniquesParts(plan);
+      expect(parts[0]?.from).toBe(boundaries[0]);
+      expect(parts.at(-1)?.to).toBe(boundaries.at(-1));
+      for (let i = 1; i < parts.length; i++) expect(parts[i]!.from, `gap or overlap before part ${i}`).toBe(parts[i - 1]!.to);
+      // Spans and days stand for their whole part, so none may straddle an edge (hours and raw rows
+      // carry their own time and may); each span starts (`at`) where its part does.
+      const countedWhole = [...plan.days.flatMap((range) => Array.from({ length: (range.to - range.from) / DAY }, (_, k) => ({ from: range.from + k * DAY, to: range.from + (k + 1) * DAY })))];
+      for (const span of plan.spans) {
+        const part = span.beforeHour ? { from: span.day, to: span.day + span.hour * HOUR } : { from: span.day + span.hour * HOUR, to: span.day + DAY };
+        expect(span.at).toBe(part.from);
+        expect(span.hour).toBeGreaterThan(0);
+        expect(span.hour).toBeLessThan(24);
+        countedWhole.push(part);
+      }
+      for (const part of countedWhole) expect(boundaries.some((b) => b > part.from && b < part.to), `${new Date(part.from).toISOString()} is cut`).toBe(false);
+      expectRollupsUncut({ days: plan.days, hours: plan.hours, raw: plan.raw }, boundaries);
     }
   });
 });

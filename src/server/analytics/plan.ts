@@ -80,3 +80,52 @@ export function planSources(boundaries: readonly number[], options: { useDays: b
   }
   return plan;
 }
+
+/**
+ * The start or the end of one UTC day, cut at a whole hour: `[day, day + hour h)` when `beforeHour`,
+ * else `[day + hour h, day + 24 h)`. `at` is its first instant (inside the bucket it belongs to).
+ */
+export interface DaySpan {
+  at: number;
+  day: number;
+  hour: number;
+  beforeHour: boolean;
+}
+
+export interface UniquesPlan extends SourcePlan {
+  /** Day starts and ends, for the workspace's span counts (click_uniques_span). */
+  spans: DaySpan[];
+}
+
+/**
+ * Where a workspace's unique visitors per bucket come from. Visitor ids rotate at 00:00 UTC, so a
+ * bucket's uniques are the sum over the UTC days it touches of the visitors of its part of each day,
+ * and that part is
+ *
+ * - the whole day: the daily count;
+ * - the day's start or end, cut at a whole hour (a New York day is the end of one UTC day and the
+ *   start of the next): the span counts, by the hour of each visitor's first or last click;
+ * - anything else (an hour inside a day, half-hour zones' edges): planned as planSources would,
+ *   for the hourly visitor rows and raw clicks.
+ */
+export function planUniqueSources(boundaries: readonly number[]): UniquesPlan {
+  if (boundaries.length < 2) throw new Error("planUniqueSources needs at least a start and an end");
+  const plan: UniquesPlan = { days: [], spans: [], hours: [], raw: [] };
+  for (let i = 0; i + 1 < boundaries.length; i++) {
+    const from = boundaries[i]!;
+    const to = boundaries[i + 1]!;
+    for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) {
+      const start = Math.max(from, day);
+      const end = Math.min(to, day + DAY_MS);
+      if (start === day && end === day + DAY_MS) append(plan.days, start, end);
+      else if (start === day && (end - day) % HOUR_MS === 0) plan.spans.push({ at: start, day, hour: (end - day) / HOUR_MS, beforeHour: true });
+      else if (end === day + DAY_MS && (start - day) % HOUR_MS === 0) plan.spans.push({ at: start, day, hour: (start - day) / HOUR_MS, beforeHour: false });
+      else {
+        const part = planSources([start, end], { useDays: false });
+        for (const range of part.hours) append(plan.hours, range.from, range.to);
+        for (const range of part.raw) append(plan.raw, range.from, range.to);
+      }
+    }
+  }
+  return plan;
+}

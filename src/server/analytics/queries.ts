@@ -20,7 +20,7 @@ import type { Db } from "@/server/db/client";
 import { dailyRollupsComplete } from "@/server/clicks/daily-rollups";
 import { link, tag } from "@/server/db/schema";
 import { planSources } from "./plan";
-import { clickRows, isWorkspaceWide, queryRows, timestamps, toCount, uniqueCounts, visitorRows, type AnalyticsScope } from "./sql";
+import { clickRows, isWorkspaceWide, planUniques, queryRows, timestamps, toCount, uniqueCounts, visitorRows, type AnalyticsScope } from "./sql";
 
 /**
  * The analytics queries behind /api/v1/analytics/*. Every function answers for one workspace; the
@@ -87,8 +87,7 @@ async function clickDays(ctx: AnalyticsContext, scope: AnalyticsScope): Promise<
 
 /** Distinct visitors of `scope` over the whole window. */
 async function uniquesOver(ctx: AnalyticsContext, window: AnalyticsWindow, scope: AnalyticsScope, includeBots: boolean): Promise<number> {
-  const plan = planSources([window.start, window.end], { useDays: isWorkspaceWide(scope) });
-  const [row] = await queryRows<{ uniques: unknown }>(ctx.db, uniqueCounts(plan, scope, includeBots, () => sql`1`));
+  const [row] = await queryRows<{ uniques: unknown }>(ctx.db, uniqueCounts(planUniques([window.start, window.end], scope), scope, includeBots, () => sql`1`));
   return toCount(row?.uniques);
 }
 
@@ -124,7 +123,7 @@ export async function analyticsTimeseries(ctx: AnalyticsContext, query: Analytic
     ),
     queryRows<{ i: number; uniques: unknown }>(
       ctx.db,
-      uniqueCounts(planSources(boundaries, { useDays: isWorkspaceWide(scope) }), scope, query.includeBots, (ts) => sql`width_bucket(${ts}, ${edges})`),
+      uniqueCounts(planUniques(boundaries, scope), scope, query.includeBots, (ts) => sql`width_bucket(${ts}, ${edges})`),
     ),
   ]);
   const clicksAt = new Map(clicks.map((row) => [Number(row.i), toCount(row.clicks)]));

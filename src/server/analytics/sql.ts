@@ -8,13 +8,14 @@ import {
   clickRollupDay,
   clickRollupHour,
   clickUniquesDay,
+  clickUniquesSpan,
   clickVisitorHour,
   clickWorkspaceRollupDay,
   clickWorkspaceRollupHour,
   link,
   linkTag,
 } from "@/server/db/schema";
-import type { SourcePlan, TimeRange } from "./plan";
+import { planSources, planUniqueSources, type SourcePlan, type TimeRange, type UniquesPlan } from "./plan";
 
 /**
  * SQL building blocks of the analytics queries: which links a query covers, time ranges, and the
@@ -92,16 +93,23 @@ function rawSelect(columns: SQL, where: SQL, ranges: readonly TimeRange[]): SQL 
 }
 
 /**
- * The links a query covers, as a condition on table alias `alias`. A single link is matched by id
- * (its rows carry its workspace); otherwise by workspace, narrowed by tag and domain.
+ * The links a query covers, as a condition on table alias `alias`: the whole workspace by its id; a
+ * single link by id (checked against the workspace before); a tag's or a domain's links by id, from
+ * the workspace's links. Only the workspace-wide form names the rows' workspace_id: the link key
+ * indexes (link, bucket…) then answer a link's or a tag's rows without visiting the heap, one link
+ * at a time, instead of the planner weighing a scan of the workspace's rows.
  */
 export function scopeCondition(alias: "r" | "v" | "c", scope: AnalyticsScope): SQL {
   const a = sql.raw(alias);
-  const parts = [scope.linkId ? sql`${a}.link_id = ${scope.linkId}` : sql`${a}.workspace_id = ${scope.workspaceId}`];
-  if (scope.tagId) parts.push(sql`${a}.link_id in (select lt.link_id from ${linkTag} lt where lt.tag_id = ${scope.tagId})`);
+  const parts: SQL[] = [];
+  if (scope.linkId) parts.push(sql`${a}.link_id = ${scope.linkId}`);
+  if (scope.tagId) {
+    parts.push(sql`${a}.link_id in (select lt.link_id from ${linkTag} lt join ${link} l on l.id = lt.link_id where lt.tag_id = ${scope.tagId} and l.workspace_id = ${scope.workspaceId})`);
+  }
   if (scope.domain) {
     parts.push(sql`${a}.link_id in (select l.id from ${link} l where l.workspace_id = ${scope.workspaceId} and l.domain = ${scope.domain})`);
   }
+  if (parts.length === 0) parts.push(sql`${a}.workspace_id = ${scope.workspaceId}`);
   return sql.join(parts, sql` and `);
 }
 
@@ -199,21 +207,42 @@ export function visitorRows(plan: SourcePlan, scope: AnalyticsScope, includeBots
 }
 
 /**
+ * Where the unique visitors of `scope` per bucket (`boundaries` are the bucket edges) come from:
+ * whole workspaces also have daily counts and span counts (planUniqueSources); a link, tag or domain
+ * only its links' hourly visitor rows (and raw clicks where a bucket edge cuts an hour).
+ */
+export function planUniques(boundaries: readonly number[], scope: AnalyticsScope): UniquesPlan {
+  return isWorkspaceWide(scope) ? planUniqueSources(boundaries) : { ...planSources(boundaries, { useDays: false }), spans: [] };
+}
+
+/**
  * Unique visitors per bucket as rows `(i, uniques)`, where `bucketOf(ts)` names a row's bucket
  * (`1` for one total). Uniques are distinct visitor-days: a visitor id is only ever seen on one UTC
  * day (its salt rotates at 00:00 UTC), so distinct ids and distinct (UTC day, id) pairs are the same
- * count, and the pair form lets whole UTC days come from the workspace's daily counts: a bucket's
- * uniques are the sum of its whole days' counts plus the distinct visitor-days of its other hours,
- * which are on other days. Daily counts exist per workspace only: with a link, tag or domain, and
- * for the days of a plan without days, everything comes from visitor rows.
+ * count, and a bucket's uniques are the sum over its UTC days of the visitors of its part of each
+ * day. Whole days come from the workspace's daily counts, a day's start or end cut at a whole hour
+ * from its span counts (both per workspace only: see planUniques), and the other parts from the
+ * distinct visitor-days of their visitor rows, which are on other days.
  */
-export function uniqueCounts(plan: SourcePlan, scope: AnalyticsScope, includeBots: boolean, bucketOf: (ts: SQL) => SQL): SQL {
+export function uniqueCounts(plan: UniquesPlan, scope: AnalyticsScope, includeBots: boolean, bucketOf: (ts: SQL) => SQL): SQL {
   const parts: SQL[] = [];
+  if ((plan.days.length > 0 || plan.spans.length > 0) && !isWorkspaceWide(scope)) {
+    throw new Error("uniqueCounts: daily and span counts exist for whole workspaces only");
+  }
   if (plan.days.length > 0) {
-    if (!isWorkspaceWide(scope)) throw new Error("uniqueCounts: daily counts exist for whole workspaces only");
     const day = sql.raw("u.day");
     parts.push(
       sql`select ${bucketOf(day)} as i, u.visitors as n from ${clickUniquesDay} u where u.workspace_id = ${scope.workspaceId} and u.with_bots = ${includeBots} and ${inRanges(day, plan.days)}`,
+    );
+  }
+  if (plan.spans.length > 0) {
+    // A visitor of a day's first h hours clicked first before hour h; of its end from hour h, last at h or later.
+    parts.push(
+      sql`select ${bucketOf(sql.raw("e.at"))} as i, s.visitors as n
+          from unnest(${timestamps(plan.spans.map((span) => span.at))}, ${timestamps(plan.spans.map((span) => span.day))},
+                      ${sql.param(plan.spans.map((span) => span.hour))}::smallint[], ${sql.param(plan.spans.map((span) => span.beforeHour))}::boolean[]) as e(at, day, hour, before_hour)
+          join ${clickUniquesSpan} s on s.workspace_id = ${scope.workspaceId} and s.day = e.day and s.with_bots = ${includeBots}
+          where case when e.before_hour then s.first_hour < e.hour else s.last_hour >= e.hour end`,
     );
   }
   if (plan.hours.length > 0 || plan.raw.length > 0) {

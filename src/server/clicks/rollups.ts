@@ -7,6 +7,7 @@ import {
   clickRollupDay,
   clickRollupHour,
   clickUniquesDay,
+  clickUniquesSpan,
   clickVisitorDay,
   clickVisitorHour,
   clickWorkspaceRollupDay,
@@ -161,36 +162,73 @@ async function insertVisitorHours(tx: Tx, rows: ClickRow[]): Promise<void> {
 
 /**
  * Adds the batch's visitors to each workspace's daily visitor sets (every visitor to the set with
- * bots, people also to the set without), and counts the ones that were new into the daily uniques,
- * in one statement: a visitor already in a set (from this batch or any other) conflicts and adds
- * nothing, so each count stays exactly its set's size.
+ * bots, people also to the set without), with the UTC hours of their first and last click, in one
+ * statement:
+ *
+ * - a visitor new to a set is inserted and counted into the daily uniques;
+ * - a visitor already in it (from this batch or any other) conflicts, and its row is updated only
+ *   when the batch moves its first hour earlier or its last hour later; the update keeps the hours it
+ *   replaced (prev_*), which RETURNING hands back with the new ones (an inserted row has none);
+ * - the span counts take +1 at each returned row's hours, and -1 at the hours an update replaced.
+ *
+ * So each daily count stays exactly its set's size, and each span count the number of its members
+ * with those hours, whatever other batches do at the same time.
  */
 async function countVisitorDays(tx: Tx, rows: ClickRow[]): Promise<void> {
-  const seen = new Map<string, { workspaceId: string; day: number; withBots: boolean; visitorId: string }>();
-  const add = (workspaceId: string, day: number, withBots: boolean, visitorId: string) => {
+  interface Member {
+    workspaceId: string;
+    day: number;
+    withBots: boolean;
+    visitorId: string;
+    firstHour: number;
+    lastHour: number;
+  }
+  const seen = new Map<string, Member>();
+  const add = (workspaceId: string, day: number, withBots: boolean, visitorId: string, hour: number) => {
     const key = `${workspaceId}\u0000${day}\u0000${withBots}\u0000${visitorId}`;
-    if (!seen.has(key)) seen.set(key, { workspaceId, day, withBots, visitorId });
+    const member = seen.get(key);
+    if (!member) seen.set(key, { workspaceId, day, withBots, visitorId, firstHour: hour, lastHour: hour });
+    else {
+      if (hour < member.firstHour) member.firstHour = hour;
+      if (hour > member.lastHour) member.lastHour = hour;
+    }
   };
   for (const row of rows) {
     if (!row.visitorId) continue;
-    const day = Math.floor(row.clickedAt.getTime() / DAY_MS) * DAY_MS;
-    add(row.workspaceId, day, true, row.visitorId);
-    if (!row.isBot) add(row.workspaceId, day, false, row.visitorId);
+    const at = row.clickedAt.getTime();
+    const day = Math.floor(at / DAY_MS) * DAY_MS;
+    const hour = Math.floor((at - day) / HOUR_MS);
+    add(row.workspaceId, day, true, row.visitorId, hour);
+    if (!row.isBot) add(row.workspaceId, day, false, row.visitorId, hour);
   }
   if (seen.size === 0) return;
   const list = [...seen.values()].sort((a, b) => compare(a.workspaceId, b.workspaceId) || a.day - b.day || Number(a.withBots) - Number(b.withBots) || compare(a.visitorId, b.visitorId));
-  // The counters are upserted in key order (the ORDER BY) for the same reason as the rows.
+  // The counters are upserted in key order (the ORDER BYs) for the same reason as the rows; the
+  // daily counts before the span counts, in every batch.
   await tx.execute(sql`
-    with added as (
-      insert into ${clickVisitorDay} (workspace_id, day, with_bots, visitor_id)
+    with members as (
+      insert into ${clickVisitorDay} as d (workspace_id, day, with_bots, visitor_id, first_hour, last_hour)
       select * from unnest(
         ${sql.param(list.map((r) => r.workspaceId))}::text[],
         ${sql.param(list.map((r) => iso(r.day)))}::timestamptz[],
         ${sql.param(list.map((r) => r.withBots))}::boolean[],
-        ${sql.param(list.map((r) => r.visitorId))}::text[])
-      on conflict do nothing
-      returning workspace_id, day, with_bots)
-    insert into ${clickUniquesDay} (workspace_id, day, with_bots, visitors)
-    select workspace_id, day, with_bots, count(*) from added group by 1, 2, 3 order by 1, 2, 3
-    on conflict (workspace_id, day, with_bots) do update set visitors = ${clickUniquesDay}.visitors + excluded.visitors`);
+        ${sql.param(list.map((r) => r.visitorId))}::text[],
+        ${sql.param(list.map((r) => r.firstHour))}::smallint[],
+        ${sql.param(list.map((r) => r.lastHour))}::smallint[])
+      on conflict (workspace_id, day, with_bots, visitor_id) do update
+        set prev_first_hour = d.first_hour, prev_last_hour = d.last_hour,
+            first_hour = least(d.first_hour, excluded.first_hour), last_hour = greatest(d.last_hour, excluded.last_hour)
+        where excluded.first_hour < d.first_hour or excluded.last_hour > d.last_hour
+      returning d.workspace_id, d.day, d.with_bots, d.first_hour, d.last_hour, d.prev_first_hour, d.prev_last_hour, d.prev_first_hour is null as inserted),
+    counted as (
+      insert into ${clickUniquesDay} (workspace_id, day, with_bots, visitors)
+      select workspace_id, day, with_bots, count(*) from members where inserted group by 1, 2, 3 order by 1, 2, 3
+      on conflict (workspace_id, day, with_bots) do update set visitors = ${clickUniquesDay}.visitors + excluded.visitors)
+    insert into ${clickUniquesSpan} (workspace_id, day, with_bots, first_hour, last_hour, visitors)
+    select workspace_id, day, with_bots, first_hour, last_hour, sum(n) from (
+      select workspace_id, day, with_bots, first_hour, last_hour, 1 as n from members
+      union all
+      select workspace_id, day, with_bots, prev_first_hour, prev_last_hour, -1 from members where not inserted) x
+    group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+    on conflict (workspace_id, day, with_bots, first_hour, last_hour) do update set visitors = ${clickUniquesSpan}.visitors + excluded.visitors`);
 }

@@ -345,7 +345,9 @@ export const clickRollupHour = pgTable("click_rollup_hour", rollupColumns(), (t)
 /**
  * Daily buckets (UTC midnights): long UTC ranges read fewer rows. Summed from the hourly rows by a
  * job once a day is over (src/server/clicks/daily-rollups.ts), so an extra index costs ingest
- * nothing: (link, dimension, bucket) reads one dimension of a link's days without walking the others.
+ * nothing: (link, dimension, bucket) reads one dimension of a link's days without walking the others,
+ * and also holds (INCLUDE) value, is_bot and clicks, so those reads never visit the heap. drizzle-kit
+ * cannot declare INCLUDE: migration 0011 creates the index with it.
  */
 export const clickRollupDay = pgTable("click_rollup_day", rollupColumns(), (t) => [
   primaryKey({ columns: [t.linkId, t.bucket, t.dimension, t.value, t.isBot] }),
@@ -416,8 +418,43 @@ export const clickVisitorDay = pgTable(
     day: timestamp("day", { withTimezone: true }).notNull(),
     withBots: boolean("with_bots").notNull(),
     visitorId: text("visitor_id").notNull(),
+    /** The UTC hours (0–23) of the visitor's first and last click in the set that day. */
+    firstHour: smallint("first_hour").notNull(),
+    lastHour: smallint("last_hour").notNull(),
+    /**
+     * The first and last hour this row had before its latest update (null until one). The click
+     * store sets them in the same UPDATE that moves the hours and reads them back from RETURNING:
+     * Postgres 15 has no OLD in RETURNING, and this is the one place the old values are exact
+     * under concurrency (the row is locked and current there).
+     */
+    prevFirstHour: smallint("prev_first_hour"),
+    prevLastHour: smallint("prev_last_hour"),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.withBots, t.visitorId] })],
+);
+
+/**
+ * A workspace's daily visitors (`click_visitor_day`'s rows) counted by the UTC hours of their first
+ * and last click that day. Visitor ids rotate at 00:00 UTC, so the visitors of a range that starts
+ * at a UTC midnight and ends at a whole hour h are those whose first hour is before h, and of a range
+ * from a whole hour h to the next midnight those whose last hour is h or later: a day of any
+ * whole-hour zone (New York's 04:00 or 05:00 UTC to the next) is one of each, read as a few counts
+ * instead of its visitors. Kept by the click store beside the daily counts (one decrement and one
+ * increment when a visitor's hours move), and by the trigger on `link`.
+ */
+export const clickUniquesSpan = pgTable(
+  "click_uniques_span",
+  {
+    workspaceId: text("workspace_id")
+      .notNull()
+      .references(() => organization.id, { onDelete: "cascade" }),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    withBots: boolean("with_bots").notNull(),
+    firstHour: smallint("first_hour").notNull(),
+    lastHour: smallint("last_hour").notNull(),
+    visitors: bigint("visitors", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.withBots, t.firstHour, t.lastHour] })],
 );
 
 /** Distinct visitors per workspace, UTC day and set: `click_visitor_day`'s rows, counted as they are inserted. */

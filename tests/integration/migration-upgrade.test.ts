@@ -1,0 +1,140 @@
+/**
+ * Upgrading an instance that has clicks: migration 0011 gives every daily visitor the UTC hours of
+ * its first and last click (from the hourly visitor rows the older click store wrote), counts them
+ * into click_uniques_span, and rebuilds the per-link daily rollup index with its INCLUDE columns.
+ * The database is migrated to 0010, given rows the way the 0010 click store wrote them, then
+ * migrated to the end, on PGlite and (with DATABASE_URL) Postgres.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { afterAll, describe, expect, test } from "vitest";
+import { backends } from "../support/databases";
+import { withDatabase } from "../support/templates";
+
+const MIGRATIONS = path.join(process.cwd(), "drizzle");
+
+/** A copy of the migrations folder that ends at `lastTag` (its journal cut there). */
+function migrationsUpTo(lastTag: string): string {
+  const folder = mkdtempSync(path.join(os.tmpdir(), "signpost-migrations-"));
+  cpSync(MIGRATIONS, folder, { recursive: true });
+  const journalPath = path.join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
+  const end = journal.entries.findIndex((entry) => entry.tag === lastTag);
+  if (end < 0) throw new Error(`no migration ${lastTag}`);
+  journal.entries = journal.entries.slice(0, end + 1);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return folder;
+}
+
+interface Target {
+  query<T>(text: string): Promise<T[]>;
+  migrate(folder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function open(backend: "pglite" | "postgres"): Promise<Target> {
+  if (backend === "pglite") {
+    const client = await PGlite.create();
+    return {
+      query: async <T>(text: string) => (await client.query<T>(text)).rows,
+      migrate: (folder) => migratePglite(drizzlePglite(client), { migrationsFolder: folder }),
+      close: () => client.close(),
+    };
+  }
+  const name = `signpost_upgrade_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  const pool = new pg.Pool({ connectionString: withDatabase(process.env.DATABASE_URL!, name), max: 1 });
+  return {
+    query: async <T>(text: string) => (await pool.query(text)).rows as T[],
+    migrate: (folder) => migratePg(drizzlePg(pool), { migrationsFolder: folder }),
+    close: async () => {
+      await pool.end();
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+const DAY = "2025-06-01T00:00:00Z";
+const at = (hour: number) => `'${new Date(Date.parse(DAY) + hour * 3_600_000).toISOString()}'::timestamptz`;
+
+describe.each(backends())("migration 0011 on %s", (backend) => {
+  const folders: string[] = [];
+  afterAll(() => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  test("existing daily visitors get their first and last hours, and the span counts add up", async () => {
+    const target = await open(backend);
+    try {
+      const upTo0010 = migrationsUpTo("0010_click_workspace_rollups");
+      folders.push(upTo0010);
+      await target.migrate(upTo0010);
+      await target.query(`insert into organization (id, name, slug) values ('org_up', 'Upgrade', 'upgrade')`);
+      // Hourly visitor rows as the 0010 click store wrote them: (link, hour, visitor, is_bot).
+      const hourly: [string, number, string, boolean][] = [
+        ["lnk_1", 3, "a", false],
+        ["lnk_1", 9, "a", false],
+        ["lnk_2", 20, "a", false], // a: a person from 03:00 to 20:00, on two links
+        ["lnk_1", 5, "b", true], // b: only ever a bot, at 05:00
+        ["lnk_2", 2, "c", true],
+        ["lnk_1", 10, "c", false],
+        ["lnk_1", 22, "c", true], // c: a person at 10:00, a bot at 02:00 and 22:00
+        ["lnk_2", 10, "d", false], // d: one click at 10:00
+      ];
+      await target.query(
+        `insert into click_visitor_hour (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index) values ${hourly
+          .map(([link, hour, visitor, bot]) => `('org_up', '${link}', ${at(hour)}, '${visitor}', ${bot}, -1)`)
+          .join(", ")}`,
+      );
+      // And its daily sets and counts (migration 0010's backfill statements would give the same), plus
+      // a member without hourly rows, which no click store wrote: it is taken to span its whole day.
+      await target.query(`insert into click_visitor_day (workspace_id, day, with_bots, visitor_id) values
+        ('org_up', '${DAY}', true, 'a'), ('org_up', '${DAY}', true, 'b'), ('org_up', '${DAY}', true, 'c'), ('org_up', '${DAY}', true, 'd'),
+        ('org_up', '${DAY}', true, 'e'),
+        ('org_up', '${DAY}', false, 'a'), ('org_up', '${DAY}', false, 'c'), ('org_up', '${DAY}', false, 'd')`);
+      await target.query(`insert into click_uniques_day (workspace_id, day, with_bots, visitors) values ('org_up', '${DAY}', true, 5), ('org_up', '${DAY}', false, 3)`);
+
+      await target.migrate(MIGRATIONS);
+
+      const members = await target.query<{ with_bots: boolean; visitor_id: string; first_hour: number; last_hour: number; prev_first_hour: number | null }>(
+        `select with_bots, visitor_id, first_hour, last_hour, prev_first_hour from click_visitor_day order by with_bots desc, visitor_id`,
+      );
+      expect(members.map((m) => [m.with_bots, m.visitor_id, Number(m.first_hour), Number(m.last_hour), m.prev_first_hour])).toEqual([
+        [true, "a", 3, 20, null],
+        [true, "b", 5, 5, null],
+        [true, "c", 2, 22, null],
+        [true, "d", 10, 10, null],
+        [true, "e", 0, 23, null],
+        [false, "a", 3, 20, null],
+        [false, "c", 10, 10, null],
+        [false, "d", 10, 10, null],
+      ]);
+      const spans = await target.query<{ with_bots: boolean; first_hour: number; last_hour: number; visitors: unknown }>(
+        `select with_bots, first_hour, last_hour, visitors from click_uniques_span order by with_bots desc, first_hour, last_hour`,
+      );
+      expect(spans.map((s) => [s.with_bots, Number(s.first_hour), Number(s.last_hour), Number(s.visitors)])).toEqual([
+        [true, 0, 23, 1],
+        [true, 2, 22, 1],
+        [true, 3, 20, 1],
+        [true, 5, 5, 1],
+        [true, 10, 10, 1],
+        [false, 3, 20, 1],
+        [false, 10, 10, 2],
+      ]);
+      const [index] = await target.query<{ def: string }>(`select pg_get_indexdef('click_rollup_day_link_dimension_idx'::regclass) as def`);
+      expect(index?.def).toMatch(/\(link_id, dimension, bucket\) INCLUDE \(value, is_bot, clicks\)/);
+    } finally {
+      await target.close();
+    }
+  });
+});
