@@ -139,6 +139,26 @@ describe.skipIf(!haveChromium).each(backends())("the link editor in chromium wit
     await shoot(page, "link-editor-edit");
   });
 
+  test("before hydration the editor takes no input; once it is interactive, a new link's first field has the focus", async () => {
+    // The server's HTML as a browser shows it before (or without) the script: nothing to type into
+    // that React would then overwrite, no button that would submit the bare form.
+    const inert = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+    const before = await inert.newPage();
+    await before.goto(`${app.url}/app/links/new`);
+    expect(await before.getByLabel("Destination URL").isDisabled()).toBe(true);
+    expect(await before.getByLabel("Key", { exact: true }).isDisabled()).toBe(true);
+    expect(await before.getByRole("button", { name: "Create link" }).isDisabled()).toBe(true);
+    expect(await before.locator("form.le-form").getAttribute("aria-busy")).toBe("true");
+    await inert.close();
+
+    await page.goto(`${app.url}/app/links/new`);
+    await editorReady(page);
+    expect(await page.getByLabel("Destination URL").isDisabled()).toBe(false);
+    expect(await page.getByRole("button", { name: "Create link" }).isDisabled()).toBe(false);
+    expect(await page.locator("form.le-form").getAttribute("aria-busy")).toBeNull();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("url");
+  });
+
   test("a validation error shows next to its field, focused, and nothing is saved", async () => {
     const before = await linkCount();
     await page.goto(`${app.url}/app/links/new`);

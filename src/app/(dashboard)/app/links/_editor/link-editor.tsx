@@ -155,7 +155,14 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
       button?.focus();
     });
 
+  // Until hydration the server-rendered fields are inert: text typed into a controlled field before
+  // React owns it would be replaced by the form's state, and a click on "Create link" would submit
+  // the bare HTML form. So the fieldset and the button stay disabled until then, and a new link's
+  // first field takes the focus once it can (autofocus fired while it was still disabled).
   const hydrated = useHydrated();
+  useEffect(() => {
+    if (hydrated && linkId === null && !readOnly) formRef.current?.querySelector<HTMLElement>('[name="url"]')?.focus();
+  }, [hydrated, linkId, readOnly]);
 
   // ---- submit -----------------------------------------------------------------------------------
   const onSubmit = (event: FormEvent) => {
@@ -198,9 +205,9 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
       onSubmit={onSubmit}
       noValidate
       aria-describedby={message ? "le-form-message" : undefined}
-      // Marks the form interactive: text typed into a server-rendered field before hydration is
-      // not in the form's state (browser tests wait for this before typing).
+      // Marks the form interactive (browser tests wait for it before typing).
       data-hydrated={hydrated ? "" : undefined}
+      aria-busy={hydrated ? undefined : true}
     >
       {message ? (
         <p id="le-form-message" ref={messageRef} tabIndex={-1} className={message.tone === "error" ? "form-error" : "le-done"} role={message.tone === "error" ? "alert" : "status"}>
@@ -208,7 +215,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
         </p>
       ) : null}
       {readOnly ? <p className="le-readonly">You can view this link but not change it: your role in this workspace is viewer.</p> : null}
-      <fieldset className="le-all" disabled={readOnly}>
+      <fieldset className="le-all" disabled={readOnly || !hydrated} data-readonly={readOnly ? "" : undefined}>
         <legend className="sr-only">Link settings</legend>
 
         <section className="le-section" aria-labelledby="le-h-destination">
@@ -520,7 +527,7 @@ export function LinkEditor({ linkId, initial, domains, tags, readOnly, saved }: 
 
       {readOnly ? null : (
         <div className="le-savebar">
-          <button type="submit" disabled={pending} aria-disabled={pending}>
+          <button type="submit" disabled={pending || !hydrated} aria-disabled={pending || !hydrated}>
             {pending ? "Saving…" : linkId === null ? "Create link" : "Save changes"}
           </button>
           {values.variants.length > 0 && remaining !== 0 ? <span className="le-hint le-status-bad">A/B weights must add up to 100 first.</span> : null}
