@@ -103,3 +103,11 @@ $$;
 -- lives here; the schema keeps the key columns.
 DROP INDEX IF EXISTS "click_rollup_day_link_dimension_idx";--> statement-breakpoint
 CREATE INDEX "click_rollup_day_link_dimension_idx" ON "click_rollup_day" USING btree ("link_id","dimension","bucket") INCLUDE ("value","is_bot","clicks");
+--> statement-breakpoint
+-- Index-only scans need the visibility map, which only VACUUM sets. Both tables are (almost)
+-- insert-only, and by default autovacuum visits such a table after inserts of 20% of its size: on
+-- a table of months of clicks that leaves weeks of the newest rows (the ones dashboards read) to
+-- heap fetches. A fixed number of inserts instead; such a vacuum only reads the pages not yet
+-- marked all-visible.
+ALTER TABLE "click_rollup_day" SET (autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 20000);--> statement-breakpoint
+ALTER TABLE "click_visitor_hour" SET (autovacuum_vacuum_insert_scale_factor = 0, autovacuum_vacuum_insert_threshold = 100000);

@@ -1,7 +1,8 @@
 /**
  * Upgrading an instance that has clicks: migration 0011 gives every daily visitor the UTC hours of
  * its first and last click (from the hourly visitor rows the older click store wrote), counts them
- * into click_uniques_span, and rebuilds the per-link daily rollup index with its INCLUDE columns.
+ * into click_uniques_span, rebuilds the per-link daily rollup index with its INCLUDE columns, and
+ * has autovacuum visit the tables read by index-only scans after a fixed number of inserts.
  * The database is migrated to 0010, given rows the way the 0010 click store wrote them, then
  * migrated to the end, on PGlite and (with DATABASE_URL) Postgres.
  */
@@ -133,6 +134,14 @@ describe.each(backends())("migration 0011 on %s", (backend) => {
       ]);
       const [index] = await target.query<{ def: string }>(`select pg_get_indexdef('click_rollup_day_link_dimension_idx'::regclass) as def`);
       expect(index?.def).toMatch(/\(link_id, dimension, bucket\) INCLUDE \(value, is_bot, clicks\)/);
+      // Autovacuum visits the tables read by index-only scans after a fixed number of inserts.
+      const options = await target.query<{ relname: string; reloptions: string[] }>(
+        `select relname, reloptions from pg_class where relname in ('click_rollup_day', 'click_visitor_hour') order by relname`,
+      );
+      expect(options.map((o) => [o.relname, [...o.reloptions].sort()])).toEqual([
+        ["click_rollup_day", ["autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=20000"]],
+        ["click_visitor_hour", ["autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=100000"]],
+      ]);
     } finally {
       await target.close();
     }
