@@ -262,8 +262,12 @@ export const link = pgTable(
   (t) => [
     uniqueIndex("link_domain_key_uidx").on(t.domain, t.key),
     index("link_metadata_pending_idx").on(t.createdAt).where(sql`${t.metadataStatus} = 'pending'`),
-    index("link_workspace_created_idx").on(t.workspaceId, t.createdAt.desc(), t.id),
-    index("link_workspace_clicks_idx").on(t.workspaceId, t.clicks.desc(), t.id),
+    // One per sort of the links list (and the export), each column in one direction: a keyset
+    // position `(column, id) < (value, id)` is then an index bound, read forwards or backwards.
+    index("link_workspace_created_idx").on(t.workspaceId, t.createdAt, t.id),
+    index("link_workspace_updated_idx").on(t.workspaceId, t.updatedAt, t.id),
+    index("link_workspace_clicks_idx").on(t.workspaceId, t.clicks, t.id),
+    index("link_workspace_key_idx").on(t.workspaceId, t.key, t.id),
   ],
 );
 

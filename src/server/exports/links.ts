@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, exists, gt, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, exists, ilike, or, sql, type SQL } from "drizzle-orm";
 import { stringify } from "csv-stringify/sync";
 import { LINK_EXPORT_COLUMNS, type ExportLinksQuery } from "@/core/imports";
 import type { LinkView } from "@/core/link";
@@ -58,27 +58,16 @@ export async function exportLinks(principal: Principal, query: ExportLinksQuery,
     );
   }
   const columns = { link, at: sql<string>`to_char(${link.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` };
-  // Newest first by (created_at desc, id asc): exactly the order of the (workspace, created_at desc,
-  // id) index, read as two index ranges per page (the rest of the current instant, then older ones),
-  // so a page costs the same however many links share one created_at (an import's all do).
-  const page = async (after: { at: string; id: string } | null) => {
-    const sameInstant = after
-      ? await db
-          .select(columns)
-          .from(link)
-          .where(and(...conditions, eq(link.createdAt, sql`${after.at}::timestamptz`), gt(link.id, after.id)))
-          .orderBy(asc(link.id))
-          .limit(pageSize)
-      : [];
-    if (sameInstant.length >= pageSize) return sameInstant;
-    const older = await db
+  // Newest first by (created_at desc, id desc): the (workspace, created_at, id) index read
+  // backwards from the last row sent, so a page costs the same however deep it is and however many
+  // links share one created_at (an import's all do).
+  const page = (after: { at: string; id: string } | null) =>
+    db
       .select(columns)
       .from(link)
-      .where(and(...conditions, after ? lt(link.createdAt, sql`${after.at}::timestamptz`) : undefined))
-      .orderBy(desc(link.createdAt), asc(link.id))
-      .limit(pageSize - sameInstant.length);
-    return [...sameInstant, ...older];
-  };
+      .where(and(...conditions, after ? sql`(${link.createdAt}, ${link.id}) < (${after.at}::timestamptz, ${after.id})` : undefined))
+      .orderBy(desc(link.createdAt), desc(link.id))
+      .limit(pageSize);
   const encoder = new TextEncoder();
   const json = query.format === "json";
   let after: { at: string; id: string } | null = null;

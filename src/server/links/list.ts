@@ -4,7 +4,7 @@ import type { LinkView, ListLinksQuery } from "@/core/link";
 import { SLUG_PATTERN } from "@/core/slug";
 import { authorize, type Principal } from "@/server/auth/principal";
 import { ApiError } from "@/server/api/errors";
-import { getDb } from "@/server/db/client";
+import { getDb, type Db } from "@/server/db/client";
 import { link, linkTag, tag } from "@/server/db/schema";
 import { presentLinks } from "./present";
 
@@ -16,7 +16,7 @@ const SORT_COLUMNS = {
 } as const;
 
 type SortValue = string | number;
-interface Cursor {
+export interface Cursor {
   sort: ListLinksQuery["sort"];
   order: ListLinksQuery["order"];
   value: SortValue;
@@ -65,20 +65,28 @@ function likePattern(text: string): string {
 }
 
 /**
- * One page of the workspace's links, newest first by default. Keyset pagination on (sort column,
- * id): stable while links are added or removed, and as fast on page 1,000 as on page 1.
- * `cursor` pages forwards (the rows after it), `before` backwards (the rows before it, still in
- * the list's order); each page says whether there is a next and a previous one.
+ * The query behind one page of links: the workspace's links matching the filters, strictly beyond
+ * `from` (after it, or before it when `backwards`), in the list's order, at most `limit` rows.
+ * Every sort has an index (workspace_id, column, id) in one direction, so the position is an index
+ * bound (a row comparison) and a page reads about `limit` entries, forwards or backwards, however
+ * deep it is (tests/integration/links-list-plan.test.ts checks the plans).
  */
-export async function listLinks(
-  principal: Principal,
-  query: ListLinksQuery,
-): Promise<{ data: LinkView[]; nextCursor: string | null; prevCursor: string | null }> {
-  authorize(principal, "links:read");
-  if (query.cursor && query.before) throw new ApiError("bad_request", "pass cursor (next page) or before (previous page), not both", "before");
-  const db = await getDb();
+export function linkPageQuery(db: Db, principal: Principal, query: ListLinksQuery, from: Cursor | null, backwards: boolean, limit: number) {
   const column = SORT_COLUMNS[query.sort];
   const timestampSort = query.sort === "createdAt" || query.sort === "updatedAt";
+  const conditions = filterConditions(db, principal, query);
+  // Backwards reads the rows before `from` nearest first (the reversed order); the caller flips them.
+  const direction = (query.order === "desc") !== backwards ? desc : asc;
+  return db
+    .select({ link, sortText: timestampSort ? timestampText(column as typeof link.createdAt) : sql<null>`null` })
+    .from(link)
+    .where(and(...conditions, from ? beyond(query, from, backwards ? "before" : "after") : undefined))
+    .orderBy(direction(column), direction(link.id))
+    .limit(limit);
+}
+
+/** The list's filters (workspace, archived, domain, search text, tag) as conditions on `link`. */
+function filterConditions(db: Db, principal: Principal, query: ListLinksQuery): (SQL | undefined)[] {
   const conditions: (SQL | undefined)[] = [eq(link.workspaceId, principal.workspaceId)];
   if (query.archived !== "all") conditions.push(eq(link.archived, query.archived === "true"));
   if (query.domain) conditions.push(eq(link.domain, query.domain));
@@ -97,22 +105,34 @@ export async function listLinks(
       ),
     );
   }
-  /** Rows strictly after (in the list's order) or before a position. */
-  const beyond = (position: Cursor, side: "after" | "before") => {
-    const value = timestampSort ? sql`${position.value}::timestamptz` : sql`${position.value}`;
-    const greater = (query.order === "asc") === (side === "after");
-    return greater ? sql`(${column}, ${link.id}) > (${value}, ${position.id})` : sql`(${column}, ${link.id}) < (${value}, ${position.id})`;
-  };
+  return conditions;
+}
+
+/** Rows strictly after (in the list's order) or before a position. */
+function beyond(query: ListLinksQuery, position: Cursor, side: "after" | "before"): SQL {
+  const column = SORT_COLUMNS[query.sort];
+  const value = query.sort === "createdAt" || query.sort === "updatedAt" ? sql`${position.value}::timestamptz` : sql`${position.value}`;
+  const greater = (query.order === "asc") === (side === "after");
+  return greater ? sql`(${column}, ${link.id}) > (${value}, ${position.id})` : sql`(${column}, ${link.id}) < (${value}, ${position.id})`;
+}
+
+/**
+ * One page of the workspace's links, newest first by default. Keyset pagination on (sort column,
+ * id): stable while links are added or removed, and as fast on page 1,000 as on page 1.
+ * `cursor` pages forwards (the rows after it), `before` backwards (the rows before it, still in
+ * the list's order); each page says whether there is a next and a previous one.
+ */
+export async function listLinks(
+  principal: Principal,
+  query: ListLinksQuery,
+): Promise<{ data: LinkView[]; nextCursor: string | null; prevCursor: string | null }> {
+  authorize(principal, "links:read");
+  if (query.cursor && query.before) throw new ApiError("bad_request", "pass cursor (next page) or before (previous page), not both", "before");
+  const db = await getDb();
+  const timestampSort = query.sort === "createdAt" || query.sort === "updatedAt";
   const backwards = Boolean(query.before);
   const from = query.before ? decodeCursor(query.before, query, "before") : query.cursor ? decodeCursor(query.cursor, query, "cursor") : null;
-  // Backwards reads the rows before `from` nearest first (the reversed order), then flips them.
-  const direction = (query.order === "desc") !== backwards ? desc : asc;
-  const rows = await db
-    .select({ link, sortText: timestampSort ? timestampText(column as typeof link.createdAt) : sql<null>`null` })
-    .from(link)
-    .where(and(...conditions, from ? beyond(from, backwards ? "before" : "after") : undefined))
-    .orderBy(direction(column), direction(link.id))
-    .limit(query.limit + 1);
+  const rows = await linkPageQuery(db, principal, query, from, backwards, query.limit + 1);
   const more = rows.length > query.limit;
   const page = rows.slice(0, query.limit);
   if (backwards) page.reverse();
@@ -125,7 +145,7 @@ export async function listLinks(
   /** Whether any row lies beyond `row` on `side`: one indexed probe, so the pager never offers an empty page. */
   const anyBeyond = async (row: (typeof rows)[number] | undefined, side: "after" | "before") =>
     row !== undefined &&
-    (await db.select({ one: sql`1` }).from(link).where(and(...conditions, beyond(positionOf(row), side))).limit(1)).length > 0;
+    (await db.select({ one: sql`1` }).from(link).where(and(...filterConditions(db, principal, query), beyond(query, positionOf(row), side))).limit(1)).length > 0;
   const firstRow = page[0];
   const lastRow = page.at(-1);
   const hasNext = backwards ? await anyBeyond(lastRow, "after") : more;
