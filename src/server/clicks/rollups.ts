@@ -203,8 +203,10 @@ async function countVisitorDays(tx: Tx, rows: ClickRow[]): Promise<void> {
   }
   if (seen.size === 0) return;
   const list = [...seen.values()].sort((a, b) => compare(a.workspaceId, b.workspaceId) || a.day - b.day || Number(a.withBots) - Number(b.withBots) || compare(a.visitorId, b.visitorId));
-  // The counters are upserted in key order (the ORDER BYs) for the same reason as the rows; the
-  // daily counts before the span counts, in every batch.
+  // The counters are upserted in key order (the ORDER BYs) for the same reason as the rows, and
+  // the two counter tables in one order in every batch: the span counts are the main statement,
+  // and `counted`, which nothing reads, runs after it completes (Postgres finishes unread
+  // data-modifying CTEs once the main statement is done).
   await tx.execute(sql`
     with members as (
       insert into ${clickVisitorDay} as d (workspace_id, day, with_bots, visitor_id, first_hour, last_hour)
