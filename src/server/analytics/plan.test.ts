@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { planSources, planUniqueSources, type SourcePlan, type TimeRange, type UniquesPlan } from "./plan";
+import { planSources, planUniqueSources, type DaySpan, type SourcePlan, type TimeRange, type UniquesPlan } from "./plan";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -110,9 +110,12 @@ describe("planSources", () => {
   });
 });
 
+/** The part of its day a span stands for, as `[from, to)`. */
+const spanPart = (span: DaySpan): TimeRange => (span.beforeHour ? { from: span.day, to: span.day + span.hour * HOUR } : { from: span.day + span.hour * HOUR, to: span.day + DAY });
+
 /** Every part of a uniques plan as `[from, to)`: ranges, and each span as the part of its day it stands for. */
 function uniquesParts(plan: UniquesPlan): TimeRange[] {
-  const spans = plan.spans.map((span) => (span.beforeHour ? { from: span.day, to: span.day + span.hour * HOUR } : { from: span.day + span.hour * HOUR, to: span.day + DAY }));
+  const spans = plan.spans.map(spanPart);
   return [...plan.days, ...spans, ...plan.hours, ...plan.raw].sort((a, b) => a.from - b.from);
 }
 
@@ -176,7 +179,7 @@ describe("planUniqueSources", () => {
       // carry their own time and may); each span starts (`at`) where its part does.
       const countedWhole = [...plan.days.flatMap((range) => Array.from({ length: (range.to - range.from) / DAY }, (_, k) => ({ from: range.from + k * DAY, to: range.from + (k + 1) * DAY })))];
       for (const span of plan.spans) {
-        const part = span.beforeHour ? { from: span.day, to: span.day + span.hour * HOUR } : { from: span.day + span.hour * HOUR, to: span.day + DAY };
+        const part = spanPart(span);
         expect(span.at).toBe(part.from);
         expect(span.hour).toBeGreaterThan(0);
         expect(span.hour).toBeLessThan(24);

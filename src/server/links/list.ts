@@ -23,6 +23,9 @@ export interface Cursor {
   id: string;
 }
 
+/** Whether a sort's column is a timestamp (its cursor value is text at microsecond precision). */
+const isTimestampSort = (sort: ListLinksQuery["sort"]) => sort === "createdAt" || sort === "updatedAt";
+
 /** Timestamps travel at Postgres' full (microsecond) precision: a JS Date would round them. */
 const timestampText = (column: typeof link.createdAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -73,7 +76,7 @@ function likePattern(text: string): string {
  */
 export function linkPageQuery(db: Db, principal: Principal, query: ListLinksQuery, from: Cursor | null, backwards: boolean, limit: number) {
   const column = SORT_COLUMNS[query.sort];
-  const timestampSort = query.sort === "createdAt" || query.sort === "updatedAt";
+  const timestampSort = isTimestampSort(query.sort);
   const conditions = filterConditions(db, principal, query);
   // Backwards reads the rows before `from` nearest first (the reversed order); the caller flips them.
   const direction = (query.order === "desc") !== backwards ? desc : asc;
@@ -111,7 +114,7 @@ function filterConditions(db: Db, principal: Principal, query: ListLinksQuery): 
 /** Rows strictly after (in the list's order) or before a position. */
 function beyond(query: ListLinksQuery, position: Cursor, side: "after" | "before"): SQL {
   const column = SORT_COLUMNS[query.sort];
-  const value = query.sort === "createdAt" || query.sort === "updatedAt" ? sql`${position.value}::timestamptz` : sql`${position.value}`;
+  const value = isTimestampSort(query.sort) ? sql`${position.value}::timestamptz` : sql`${position.value}`;
   const greater = (query.order === "asc") === (side === "after");
   return greater ? sql`(${column}, ${link.id}) > (${value}, ${position.id})` : sql`(${column}, ${link.id}) < (${value}, ${position.id})`;
 }
@@ -129,7 +132,7 @@ export async function listLinks(
   authorize(principal, "links:read");
   if (query.cursor && query.before) throw new ApiError("bad_request", "pass cursor (next page) or before (previous page), not both", "before");
   const db = await getDb();
-  const timestampSort = query.sort === "createdAt" || query.sort === "updatedAt";
+  const timestampSort = isTimestampSort(query.sort);
   const backwards = Boolean(query.before);
   const from = query.before ? decodeCursor(query.before, query, "before") : query.cursor ? decodeCursor(query.cursor, query, "cursor") : null;
   const rows = await linkPageQuery(db, principal, query, from, backwards, query.limit + 1);
