@@ -423,7 +423,7 @@ describe("bots", () => {
   test.each([
     ["Googlebot", { headers: { "user-agent": GOOGLEBOT_UA } }],
     ["HEAD", { method: "HEAD" }],
-  ] as const)("preview (%s): 200 HTML card without the destination, and no click", async (_, init) => {
+  ] as const)("preview (%s): 200 HTML card without the destination, and the visit stored as a bot's", async (_, init) => {
     const link = edgeLink({ ...card, botBehavior: "preview" });
     const edge = setup({ links: [link] });
     const response = await edge.request(`/${link.key}`, init);
@@ -439,7 +439,9 @@ describe("bots", () => {
       expect(body).toContain(`<meta property="og:url" content="http://sgn.test/${link.key}">`);
       expect(body).not.toContain("secret-destination");
     }
-    expect(await edge.clicks()).toEqual([]);
+    const clicks = await edge.clicks();
+    expect(clicks).toHaveLength(1);
+    expect(clicks[0]).toMatchObject({ linkId: link.id, isBot: true, reason: "bot_preview", ruleIndex: null, variantIndex: null });
   });
 
   test("preview escapes the card fields", async () => {

@@ -313,7 +313,9 @@ export function createEdgeApp(deps: EdgeDeps) {
       if (!reservation.admitted) decision = decide(link, facts, now, { ...context, clicksExhausted: true });
     }
 
-    if (link && decision.kind !== "preview") {
+    if (link) {
+      // Every visit to a link is stored, bots' previews and blocks included (flagged; ADR 0011): the
+      // origin counts only people who reached a destination, and analytics shows bots when asked.
       // The click's span: the batch that later carries it links back here (src/edge/click-sink.ts).
       const record = () => deps.clicks.record(clickEvent(link, facts, decision, visitor, now));
       ctx.background.waitUntil(ctx.traced ? inSyncSpan("edge.click", record) : record());

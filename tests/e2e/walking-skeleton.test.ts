@@ -103,7 +103,7 @@ describe.each(backends())("walking skeleton on %s", (backend) => {
     );
   });
 
-  test("a bot gets the preview card by default, and is never counted as a person", async () => {
+  test("a bot gets the preview card by default; the visit is stored as a bot's, never counted as a person", async () => {
     const card = await (
       await api("/api/v1/links", { method: "POST", body: JSON.stringify({ url: "https://example.net/secret-path", title: "Spring sale" }) })
     ).json();
@@ -112,6 +112,15 @@ describe.each(backends())("walking skeleton on %s", (backend) => {
     const html = await preview.text();
     expect(html).toContain('<meta property="og:title" content="Spring sale">');
     expect(html).not.toContain("secret-path");
+    // Stored and flagged: analytics shows the bot apart, and only with includeBots in its clicks.
+    const range = `linkId=${card.id}`;
+    const withBots = await waitFor(
+      async () => (await (await api(`/api/v1/analytics?${range}&includeBots=true`)).json()) as { clicks: number; bots: number },
+      (a) => a.bots >= 1,
+    );
+    expect(withBots).toMatchObject({ clicks: 1, bots: 1 });
+    expect(await (await api(`/api/v1/analytics?${range}`)).json()).toMatchObject({ clicks: 0, uniques: 0, bots: 1 });
+    expect((await (await api(`/api/v1/links/${card.id}`)).json()).clicks).toBe(0);
   });
 
   test("a bot's visit is redirected (botBehavior redirect) but not counted as a person", async () => {
