@@ -110,6 +110,7 @@ async function main() {
 
   const { openDatabase } = await import(path.join(root, "src/server/db/client.ts"));
   const analytics = await import(path.join(root, "src/server/analytics/queries.ts"));
+  const { countLinkUniques } = await import(path.join(root, "src/server/clicks/daily-rollups.ts"));
 
   log(`recreating database ${DB_NAME}`);
   await admin(`drop database if exists "${DB_NAME}" with (force)`);
@@ -289,10 +290,15 @@ async function main() {
       `insert into click_uniques_day (workspace_id, day, with_bots, visitors) select workspace_id, day, with_bots, count(*) from click_visitor_day group by 1, 2, 3`,
       `insert into click_uniques_span (workspace_id, day, with_bots, first_hour, last_hour, visitors) select workspace_id, day, with_bots, first_hour, last_hour, count(*) from click_visitor_day group by 1, 2, 3, 4, 5`,
     ]);
-    // The daily rollups hold every seeded day, as after the compaction job's run at midnight.
-    await one.query(`update click_rollup_progress set days_before = $1`, [new Date(END).toISOString()]);
     const workspaceMs = performance.now() - started;
     log(`workspace rollups and daily uniques in ${seconds(workspaceMs)}`);
+    // The daily rollups and each link's unique counts hold every seeded day, as after the
+    // compaction job's run at midnight (its own code counts the links' visitors).
+    started = performance.now();
+    await countLinkUniques(database.db, START, END);
+    await one.query(`update click_rollup_progress set days_before = $1`, [new Date(END).toISOString()]);
+    const linkUniquesMs = performance.now() - started;
+    log(`click_link_uniques_span in ${seconds(linkUniquesMs)}`);
 
     // ---- Indexes and keys back, statistics, visibility map -------------------------------------------
     started = performance.now();
@@ -308,7 +314,7 @@ async function main() {
     await runAll(clients, [
       "vacuum (analyze) click_visitor_hour",
       "vacuum (analyze) click_rollup_day",
-      ...["click_workspace_rollup_hour", "click_workspace_rollup_day", "click_visitor_day", "click_uniques_day", "click_uniques_span"].map((table) => `vacuum (analyze) ${table}`),
+      ...["click_workspace_rollup_hour", "click_workspace_rollup_day", "click_visitor_day", "click_uniques_day", "click_uniques_span", "click_link_uniques_span"].map((table) => `vacuum (analyze) ${table}`),
       ...["click", "click_rollup_hour", "link", "link_tag", "tag"].map((table) => `analyze ${table}`),
     ]);
     const indexMs = performance.now() - started;
@@ -326,6 +332,8 @@ async function main() {
              (select count(*) from (select distinct visitor_id, (clicked_at at time zone 'UTC')::date from click where visitor_id is not null and not is_bot and ${ROLLED}) v)::bigint as people_days,
              (select sum(visitors) from click_uniques_day where not with_bots)::bigint as people_counted,
              (select sum(visitors) from click_uniques_span where not with_bots)::bigint as people_spanned,
+             (select count(*) from (select distinct link_id, visitor_id, (clicked_at at time zone 'UTC')::date from click where visitor_id is not null and not is_bot and ${ROLLED}) v)::bigint as link_people_days,
+             (select sum(visitors) from click_link_uniques_span where not with_bots and variant = -1)::bigint as link_people_spanned,
              (select count(*) from click_workspace_rollup_hour)::bigint as ws_hour_rows,
              (select count(*) from click_workspace_rollup_day)::bigint as ws_day_rows,
              (select count(*) from click_rollup_hour)::bigint as hour_rows,
@@ -333,7 +341,7 @@ async function main() {
              (select count(*) from click_visitor_hour)::bigint as visitor_rows,
              pg_size_pretty(pg_database_size(current_database())) as size`);
     const c = checks[0];
-    const addsUp = [c.hour_min, c.hour_max, c.day_all, c.ws_hour_min, c.ws_day_max].every((n) => n === c.rolled) && c.people_days === c.people_counted && c.people_days === c.people_spanned;
+    const addsUp = [c.hour_min, c.hour_max, c.day_all, c.ws_hour_min, c.ws_day_max].every((n) => n === c.rolled) && c.people_days === c.people_counted && c.people_days === c.people_spanned && c.link_people_days === c.link_people_spanned;
     if (!(addsUp && Number(c.raw) === CLICKS)) {
       throw new Error(`rollups do not add up: ${JSON.stringify(c)}`);
     }
@@ -351,6 +359,7 @@ async function main() {
     const QUERIES = [
       ["(baseline) select 1", () => database.query("select 1"), false],
       ["30-day series · busiest link (#1)", () => analytics.analyticsTimeseries(ctx, { ...last30, linkId: link(0) }), true],
+      ["30-day series · busiest link, America/New_York", () => analytics.analyticsTimeseries(ctx, { ...last30, timezone: "America/New_York", linkId: link(0) }), true],
       ["30-day series · link #100", () => analytics.analyticsTimeseries(ctx, { ...last30, linkId: typical[0].link_id }), true],
       ["30-day series · workspace", () => analytics.analyticsTimeseries(ctx, last30), true],
       ["30-day series · workspace, America/New_York", () => analytics.analyticsTimeseries(ctx, { ...last30, timezone: "America/New_York" }), true],
@@ -388,7 +397,7 @@ async function main() {
       `\nbench:analytics — ${CLICKS.toLocaleString("en")} clicks, ${LINKS.toLocaleString("en")} links (Zipf), ${DAYS} days, 10% bots; Postgres ${settings[0].version} (shared_buffers ${settings[0].buffers}, jit ${settings[0].jit}); ${WARMUP} warm-up + ${RUNS} timed runs per query`,
     );
     console.log(
-      `seed: ${seconds(seedMs)} (raw ${seconds(rawMs)}, hourly rollup ${seconds(hourMs)}, daily ${seconds(dayMs)}, visitors ${seconds(visitorMs)}, workspace tables ${seconds(workspaceMs)}, indexes + VACUUM/ANALYZE ${seconds(indexMs)}); ${Number(c.hour_rows).toLocaleString("en")} hourly + ${Number(c.day_rows).toLocaleString("en")} daily rollup rows, ${Number(c.visitor_rows).toLocaleString("en")} visitor rows, ${Number(c.ws_hour_rows).toLocaleString("en")} + ${Number(c.ws_day_rows).toLocaleString("en")} workspace rollup rows, ${c.size}\n`,
+      `seed: ${seconds(seedMs)} (raw ${seconds(rawMs)}, hourly rollup ${seconds(hourMs)}, daily ${seconds(dayMs)}, visitors ${seconds(visitorMs)}, workspace tables ${seconds(workspaceMs)}, link uniques ${seconds(linkUniquesMs)}, indexes + VACUUM/ANALYZE ${seconds(indexMs)}); ${Number(c.hour_rows).toLocaleString("en")} hourly + ${Number(c.day_rows).toLocaleString("en")} daily rollup rows, ${Number(c.visitor_rows).toLocaleString("en")} visitor rows, ${Number(c.ws_hour_rows).toLocaleString("en")} + ${Number(c.ws_day_rows).toLocaleString("en")} workspace rollup rows, ${c.size}\n`,
     );
     console.log(line(header));
     console.log(line(widths.map((w) => "-".repeat(w))));
@@ -397,7 +406,7 @@ async function main() {
     console.log(`\ngoal p95 ≤ ${GOAL_MS} ms: ${failed.length === 0 ? "PASS" : `FAIL (${failed.map((r) => r.name).join("; ")})`}`);
     if (args.json) {
       const config = { clicks: CLICKS, links: LINKS, days: DAYS, runs: RUNS, warmup: WARMUP, goalMs: GOAL_MS };
-      const seed = { seconds: seedMs / 1000, rawSeconds: rawMs / 1000, hourSeconds: hourMs / 1000, daySeconds: dayMs / 1000, visitorSeconds: visitorMs / 1000, workspaceSeconds: workspaceMs / 1000, indexSeconds: indexMs / 1000, hourRows: Number(c.hour_rows), dayRows: Number(c.day_rows), visitorRows: Number(c.visitor_rows), size: c.size };
+      const seed = { seconds: seedMs / 1000, rawSeconds: rawMs / 1000, hourSeconds: hourMs / 1000, daySeconds: dayMs / 1000, visitorSeconds: visitorMs / 1000, workspaceSeconds: workspaceMs / 1000, linkUniquesSeconds: linkUniquesMs / 1000, indexSeconds: indexMs / 1000, hourRows: Number(c.hour_rows), dayRows: Number(c.day_rows), visitorRows: Number(c.visitor_rows), size: c.size };
       const server = { version: settings[0].version, sharedBuffers: settings[0].buffers, jit: settings[0].jit };
       writeFileSync(args.json, JSON.stringify({ bench: "analytics", config, seed, server, results }, null, 2));
     }

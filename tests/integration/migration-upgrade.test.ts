@@ -2,7 +2,8 @@
  * Upgrading an instance that has clicks: migration 0011 gives every daily visitor the UTC hours of
  * its first and last click (from the hourly visitor rows the older click store wrote), counts them
  * into click_uniques_span, rebuilds the per-link daily rollup index with its INCLUDE columns, and
- * has autovacuum visit the tables read by index-only scans after a fixed number of inserts.
+ * has autovacuum visit the tables read by index-only scans after a fixed number of inserts; migration
+ * 0013 counts each link's visitors of the closed days into click_link_uniques_span.
  * The database is migrated to 0010, given rows the way the 0010 click store wrote them, then
  * migrated to the end, on PGlite and (with DATABASE_URL) Postgres.
  */
@@ -58,6 +59,8 @@ async function open(backend: "pglite" | "postgres"): Promise<Target> {
     query: async <T>(text: string) => (await pool.query(text)).rows as T[],
     migrate: (folder) => migratePg(drizzlePg(pool), { migrationsFolder: folder }),
     close: async () => {
+      // A client that is still closing when the database is dropped is terminated (57P01): expected.
+      pool.on("error", () => undefined);
       await pool.end();
       await admin.query(`drop database if exists "${name}" with (force)`);
       await admin.end();
@@ -68,7 +71,7 @@ async function open(backend: "pglite" | "postgres"): Promise<Target> {
 const DAY = "2025-06-01T00:00:00Z";
 const at = (hour: number) => `'${new Date(Date.parse(DAY) + hour * 3_600_000).toISOString()}'::timestamptz`;
 
-describe.each(backends())("migration 0011 on %s", (backend) => {
+describe.each(backends())("migrations 0011-0013 on %s", (backend) => {
   const folders: string[] = [];
   afterAll(() => {
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
@@ -81,20 +84,21 @@ describe.each(backends())("migration 0011 on %s", (backend) => {
       folders.push(upTo0010);
       await target.migrate(upTo0010);
       await target.query(`insert into organization (id, name, slug) values ('org_up', 'Upgrade', 'upgrade')`);
-      // Hourly visitor rows as the 0010 click store wrote them: (link, hour, visitor, is_bot).
-      const hourly: [string, number, string, boolean][] = [
-        ["lnk_1", 3, "a", false],
-        ["lnk_1", 9, "a", false],
-        ["lnk_2", 20, "a", false], // a: a person from 03:00 to 20:00, on two links
-        ["lnk_1", 5, "b", true], // b: only ever a bot, at 05:00
-        ["lnk_2", 2, "c", true],
-        ["lnk_1", 10, "c", false],
-        ["lnk_1", 22, "c", true], // c: a person at 10:00, a bot at 02:00 and 22:00
-        ["lnk_2", 10, "d", false], // d: one click at 10:00
+      // Hourly visitor rows as the 0010 click store wrote them: (link, hour, visitor, is_bot, variant).
+      // lnk_2 has A/B variants.
+      const hourly: [string, number, string, boolean, number][] = [
+        ["lnk_1", 3, "a", false, -1],
+        ["lnk_1", 9, "a", false, -1],
+        ["lnk_2", 20, "a", false, 0], // a: a person from 03:00 to 20:00, on two links
+        ["lnk_1", 5, "b", true, -1], // b: only ever a bot, at 05:00
+        ["lnk_2", 2, "c", true, 1],
+        ["lnk_1", 10, "c", false, -1],
+        ["lnk_1", 22, "c", true, -1], // c: a person at 10:00, a bot at 02:00 and 22:00
+        ["lnk_2", 10, "d", false, 0], // d: one click at 10:00
       ];
       await target.query(
         `insert into click_visitor_hour (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index) values ${hourly
-          .map(([link, hour, visitor, bot]) => `('org_up', '${link}', ${at(hour)}, '${visitor}', ${bot}, -1)`)
+          .map(([link, hour, visitor, bot, variant]) => `('org_up', '${link}', ${at(hour)}, '${visitor}', ${bot}, ${variant})`)
           .join(", ")}`,
       );
       // And its daily sets and counts (migration 0010's backfill statements would give the same), plus
@@ -131,6 +135,28 @@ describe.each(backends())("migration 0011 on %s", (backend) => {
         [true, 10, 10, 1],
         [false, 3, 20, 1],
         [false, 10, 10, 2],
+      ]);
+      // Migration 0013: each link's closed days (this one is long before the compaction mark), per
+      // set and variant (-1: the whole link), by first and last hour.
+      const linkSpans = await target.query<{ link_id: string; with_bots: boolean; variant: number; first_hour: number; last_hour: number; visitors: unknown }>(
+        `select link_id, with_bots, variant, first_hour, last_hour, visitors from click_link_uniques_span where day = '${DAY}' order by link_id, with_bots desc, variant, first_hour`,
+      );
+      expect(linkSpans.map((s) => [s.link_id, s.with_bots, Number(s.variant), Number(s.first_hour), Number(s.last_hour), Number(s.visitors)])).toEqual([
+        ["lnk_1", true, -1, 3, 9, 1],
+        ["lnk_1", true, -1, 5, 5, 1],
+        ["lnk_1", true, -1, 10, 22, 1],
+        ["lnk_1", false, -1, 3, 9, 1],
+        ["lnk_1", false, -1, 10, 10, 1],
+        ["lnk_2", true, -1, 2, 2, 1],
+        ["lnk_2", true, -1, 10, 10, 1],
+        ["lnk_2", true, -1, 20, 20, 1],
+        ["lnk_2", true, 0, 10, 10, 1],
+        ["lnk_2", true, 0, 20, 20, 1],
+        ["lnk_2", true, 1, 2, 2, 1],
+        ["lnk_2", false, -1, 10, 10, 1],
+        ["lnk_2", false, -1, 20, 20, 1],
+        ["lnk_2", false, 0, 10, 10, 1],
+        ["lnk_2", false, 0, 20, 20, 1],
       ]);
       const [index] = await target.query<{ def: string }>(`select pg_get_indexdef('click_rollup_day_link_dimension_idx'::regclass) as def`);
       expect(index?.def).toMatch(/\(link_id, dimension, bucket\) INCLUDE \(value, is_bot, clicks\)/);

@@ -162,6 +162,25 @@ describe("planUniqueSources", () => {
     expect(kolkata).toEqual({ ...planSources([t("2025-03-04T18:30:00Z"), t("2025-03-05T18:30:00Z")], { useDays: false }), spans: [] });
   });
 
+  test("days without counts (not closed yet, or stale) come from the visitor rows", () => {
+    // New York days of 2025-03-08 and -09, with counts for the UTC days before 2025-03-09 only.
+    const boundaries = [t("2025-03-08T05:00:00Z"), t("2025-03-09T05:00:00Z"), t("2025-03-10T04:00:00Z")];
+    expect(planUniqueSources(boundaries, (day) => day < t("2025-03-09T00:00:00Z"))).toEqual({
+      days: [],
+      spans: [{ at: t("2025-03-08T05:00:00Z"), day: t("2025-03-08T00:00:00Z"), hour: 5, beforeHour: false }],
+      hours: [r("2025-03-09T00:00:00Z", "2025-03-10T04:00:00Z")],
+      raw: [],
+    });
+    // Whole UTC days: the one without counts (a stale day between two counted ones) is read by the hour.
+    const stale = t("2025-03-02T00:00:00Z");
+    expect(planUniqueSources([t("2025-03-01T00:00:00Z"), t("2025-03-04T00:00:00Z")], (day) => day !== stale)).toEqual({
+      days: [r("2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z"), r("2025-03-03T00:00:00Z", "2025-03-04T00:00:00Z")],
+      spans: [],
+      hours: [r("2025-03-02T00:00:00Z", "2025-03-03T00:00:00Z")],
+      raw: [],
+    });
+  });
+
   test("random edges: an exact, disjoint cover in which no part crosses a bucket edge", () => {
     let seed = 11;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
@@ -170,7 +189,14 @@ describe("planUniqueSources", () => {
       const boundaries = [t("2025-03-01T00:00:00Z") + Math.floor(random() * 96) * 15 * 60_000];
       const count = 1 + Math.floor(random() * 12);
       for (let i = 0; i < count; i++) boundaries.push(boundaries.at(-1)! + steps[Math.floor(random() * steps.length)]!);
-      const plan = planUniqueSources(boundaries);
+      // With counts for every day, and with counts only for some days (closed before a random
+      // midnight, and not one random stale day).
+      const mark = Math.floor((boundaries[0]! + random() * (boundaries.at(-1)! - boundaries[0]!)) / DAY) * DAY;
+      const stale = mark - DAY * Math.floor(random() * 3);
+      const counted = run % 2 === 0 ? undefined : (day: number) => day < mark && day !== stale;
+      const plan = planUniqueSources(boundaries, counted);
+      const countedDays = [...plan.days.flatMap((range) => Array.from({ length: (range.to - range.from) / DAY }, (_, k) => range.from + k * DAY)), ...plan.spans.map((span) => span.day)];
+      for (const day of countedDays) expect(counted?.(day) ?? true, new Date(day).toISOString()).toBe(true);
       const parts = uniquesParts(plan);
       expect(parts[0]?.from).toBe(boundaries[0]);
       expect(parts.at(-1)?.to).toBe(boundaries.at(-1));

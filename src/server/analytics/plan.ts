@@ -93,12 +93,12 @@ export interface DaySpan {
 }
 
 export interface UniquesPlan extends SourcePlan {
-  /** Day starts and ends, for the workspace's span counts (click_uniques_span). */
+  /** Day starts and ends, for the span counts (click_uniques_span, click_link_uniques_span). */
   spans: DaySpan[];
 }
 
 /**
- * Where a workspace's unique visitors per bucket come from. Visitor ids rotate at 00:00 UTC, so a
+ * Where a workspace's or a link's unique visitors per bucket come from. Visitor ids rotate at 00:00 UTC, so a
  * bucket's uniques are the sum over the UTC days it touches of the visitors of its part of each day,
  * and that part is
  *
@@ -107,8 +107,11 @@ export interface UniquesPlan extends SourcePlan {
  *   start of the next): the span counts, by the hour of each visitor's first or last click;
  * - anything else (an hour inside a day, half-hour zones' edges): planned as planSources would,
  *   for the hourly visitor rows and raw clicks.
+ *
+ * A day for which `counted(day)` (its UTC midnight) is false has no counts (a link's open days, and
+ * its closed days that late clicks made stale): its parts come from the visitor rows too.
  */
-export function planUniqueSources(boundaries: readonly number[]): UniquesPlan {
+export function planUniqueSources(boundaries: readonly number[], counted: (day: number) => boolean = () => true): UniquesPlan {
   if (boundaries.length < 2) throw new Error("planUniqueSources needs at least a start and an end");
   const plan: UniquesPlan = { days: [], spans: [], hours: [], raw: [] };
   for (let i = 0; i + 1 < boundaries.length; i++) {
@@ -117,9 +120,10 @@ export function planUniqueSources(boundaries: readonly number[]): UniquesPlan {
     for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) {
       const start = Math.max(from, day);
       const end = Math.min(to, day + DAY_MS);
-      if (start === day && end === day + DAY_MS) append(plan.days, start, end);
-      else if (start === day && (end - day) % HOUR_MS === 0) plan.spans.push({ at: start, day, hour: (end - day) / HOUR_MS, beforeHour: true });
-      else if (end === day + DAY_MS && (start - day) % HOUR_MS === 0) plan.spans.push({ at: start, day, hour: (start - day) / HOUR_MS, beforeHour: false });
+      const hasCounts = counted(day);
+      if (hasCounts && start === day && end === day + DAY_MS) append(plan.days, start, end);
+      else if (hasCounts && start === day && (end - day) % HOUR_MS === 0) plan.spans.push({ at: start, day, hour: (end - day) / HOUR_MS, beforeHour: true });
+      else if (hasCounts && end === day + DAY_MS && (start - day) % HOUR_MS === 0) plan.spans.push({ at: start, day, hour: (start - day) / HOUR_MS, beforeHour: false });
       else {
         const part = planSources([start, end], { useDays: false });
         for (const range of part.hours) append(plan.hours, range.from, range.to);

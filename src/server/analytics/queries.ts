@@ -17,10 +17,10 @@ import {
 import type { Variant } from "@/core/link";
 import { ApiError } from "@/server/api/errors";
 import type { Db } from "@/server/db/client";
-import { dailyRollupsComplete } from "@/server/clicks/daily-rollups";
+import { dailyRollupsComplete, staleLinkUniqueDays } from "@/server/clicks/daily-rollups";
 import { link, tag } from "@/server/db/schema";
 import { planSources } from "./plan";
-import { clickRows, isWorkspaceWide, planUniques, queryRows, timestamps, toCount, uniqueCounts, visitorRows, type AnalyticsScope } from "./sql";
+import { clickRows, isSingleLink, isWorkspaceWide, planUniques, queryRows, timestamps, toCount, uniqueCounts, type AnalyticsScope } from "./sql";
 
 /**
  * The analytics queries behind /api/v1/analytics/*. Every function answers for one workspace; the
@@ -68,6 +68,8 @@ export async function resolveScope(ctx: AnalyticsContext, filters: { linkId?: st
   return { workspaceId: ctx.workspaceId, linkId: filters.linkId, tagId: filters.tagId, domain: filters.domain };
 }
 
+const DAY_MS = 86_400_000;
+
 function windowFields(window: AnalyticsWindow) {
   return {
     start: formatInZone(window.timezone, window.start),
@@ -85,9 +87,22 @@ async function clickDays(ctx: AnalyticsContext, scope: AnalyticsScope): Promise<
   return isWorkspaceWide(scope) ? { useDays: true } : { useDays: true, daysBefore: await dailyRollupsComplete(ctx.db) };
 }
 
+/**
+ * Which UTC days (by their midnight) a single link's unique counts answer: those the compaction has
+ * closed (before its mark, as for the daily rollups), except the ones late clicks made stale since.
+ * Other scopes do not read them.
+ */
+async function linkCountedDays(ctx: AnalyticsContext, scope: AnalyticsScope, days: { daysBefore?: number }): Promise<(day: number) => boolean> {
+  if (!isSingleLink(scope) || days.daysBefore === undefined) return () => false;
+  const before = days.daysBefore;
+  const stale = new Set(await staleLinkUniqueDays(ctx.db, scope.linkId));
+  return (day) => day + DAY_MS <= before && !stale.has(day);
+}
+
 /** Distinct visitors of `scope` over the whole window. */
-async function uniquesOver(ctx: AnalyticsContext, window: AnalyticsWindow, scope: AnalyticsScope, includeBots: boolean): Promise<number> {
-  const [row] = await queryRows<{ uniques: unknown }>(ctx.db, uniqueCounts(planUniques([window.start, window.end], scope), scope, includeBots, () => sql`1`));
+async function uniquesOver(ctx: AnalyticsContext, window: AnalyticsWindow, scope: AnalyticsScope, days: { daysBefore?: number }, includeBots: boolean): Promise<number> {
+  const plan = planUniques([window.start, window.end], scope, await linkCountedDays(ctx, scope, days));
+  const [row] = await queryRows<{ uniques: unknown }>(ctx.db, uniqueCounts(plan, scope, includeBots, () => sql`1`));
   return toCount(row?.uniques);
 }
 
@@ -95,13 +110,14 @@ async function uniquesOver(ctx: AnalyticsContext, window: AnalyticsWindow, scope
 export async function analyticsTotals(ctx: AnalyticsContext, query: AnalyticsQuery): Promise<AnalyticsTotals> {
   const window = analyticsWindow(query, ctx.now ?? Date.now());
   const scope = await resolveScope(ctx, query);
-  const plan = planSources([window.start, window.end], await clickDays(ctx, scope));
+  const days = await clickDays(ctx, scope);
+  const plan = planSources([window.start, window.end], days);
   const [byBot, uniques] = await Promise.all([
     queryRows<{ is_bot: boolean; clicks: unknown }>(
       ctx.db,
       sql`select s.is_bot, sum(s.clicks) as clicks from (${clickRows(plan, scope, TOTAL_DIMENSION, true)}) s group by s.is_bot`,
     ),
-    uniquesOver(ctx, window, scope, query.includeBots),
+    uniquesOver(ctx, window, scope, days, query.includeBots),
   ]);
   const humans = toCount(byBot.find((row) => !row.is_bot)?.clicks);
   const bots = toCount(byBot.find((row) => row.is_bot)?.clicks);
@@ -116,6 +132,7 @@ export async function analyticsTimeseries(ctx: AnalyticsContext, query: Analytic
   // width_bucket(ts, edges) is the 1-based bucket whose edges hold ts; every source row lies in one.
   const edges = timestamps(boundaries);
   const days = await clickDays(ctx, scope);
+  const linkCounted = await linkCountedDays(ctx, scope, days);
   const [clicks, uniques] = await Promise.all([
     queryRows<{ i: number; clicks: unknown }>(
       ctx.db,
@@ -123,7 +140,7 @@ export async function analyticsTimeseries(ctx: AnalyticsContext, query: Analytic
     ),
     queryRows<{ i: number; uniques: unknown }>(
       ctx.db,
-      uniqueCounts(planUniques(boundaries, scope), scope, query.includeBots, (ts) => sql`width_bucket(${ts}, ${edges})`),
+      uniqueCounts(planUniques(boundaries, scope, linkCounted), scope, query.includeBots, (ts) => sql`width_bucket(${ts}, ${edges})`),
     ),
   ]);
   const clicksAt = new Map(clicks.map((row) => [Number(row.i), toCount(row.clicks)]));
@@ -170,18 +187,16 @@ export async function analyticsVariants(ctx: AnalyticsContext, query: VariantsQu
   const found = await findLink(ctx, query.linkId);
   const scope: AnalyticsScope = { workspaceId: ctx.workspaceId, linkId: found.id };
   const days = await clickDays(ctx, scope);
+  const linkCounted = await linkCountedDays(ctx, scope, days);
   const [clickCounts, visitorCounts] = await Promise.all([
     queryRows<{ value: string; clicks: unknown }>(
       ctx.db,
       sql`select s.value, sum(s.clicks) as clicks from (${clickRows(planSources([window.start, window.end], days), scope, "variant", query.includeBots)}) s where s.value <> '' group by s.value`,
     ),
-    queryRows<{ variant_index: number; uniques: unknown }>(
-      ctx.db,
-      sql`select d.variant_index, count(*) as uniques from (select distinct s.variant_index, (s.ts at time zone 'UTC')::date as day, s.visitor_id from (${visitorRows(planSources([window.start, window.end], { useDays: false }), scope, query.includeBots)}) s where s.variant_index >= 0) d group by d.variant_index`,
-    ),
+    queryRows<{ i: number; uniques: unknown }>(ctx.db, uniqueCounts(planUniques([window.start, window.end], scope, linkCounted), scope, query.includeBots, "variant")),
   ]);
   const clicksOf = new Map(clickCounts.map((row) => [Number(row.value), toCount(row.clicks)]));
-  const uniquesOf = new Map(visitorCounts.map((row) => [Number(row.variant_index), toCount(row.uniques)]));
+  const uniquesOf = new Map(visitorCounts.map((row) => [Number(row.i), toCount(row.uniques)]));
   const total = [...clicksOf.values()].reduce((sum, n) => sum + n, 0);
   // The link's variants as configured now, then indexes it no longer has (variants were removed)
   // that still have clicks in the range.

@@ -7,6 +7,7 @@ import {
   click,
   clickRollupDay,
   clickRollupHour,
+  clickLinkUniquesSpan,
   clickUniquesDay,
   clickUniquesSpan,
   clickVisitorHour,
@@ -206,49 +207,74 @@ export function visitorRows(plan: SourcePlan, scope: AnalyticsScope, includeBots
   return unionAll(parts);
 }
 
-/**
- * Where the unique visitors of `scope` per bucket (`boundaries` are the bucket edges) come from:
- * whole workspaces also have daily counts and span counts (planUniqueSources); a link, tag or domain
- * only its links' hourly visitor rows (and raw clicks where a bucket edge cuts an hour).
- */
-export function planUniques(boundaries: readonly number[], scope: AnalyticsScope): UniquesPlan {
-  return isWorkspaceWide(scope) ? planUniqueSources(boundaries) : { ...planSources(boundaries, { useDays: false }), spans: [] };
+/** Whether a query covers exactly one link (no tag or domain filter besides). */
+export function isSingleLink(scope: AnalyticsScope): scope is AnalyticsScope & { linkId: string } {
+  return scope.linkId !== undefined && scope.tagId === undefined && scope.domain === undefined;
 }
 
 /**
- * Unique visitors per bucket as rows `(i, uniques)`, where `bucketOf(ts)` names a row's bucket
- * (`1` for one total). Uniques are distinct visitor-days: a visitor id is only ever seen on one UTC
- * day (its salt rotates at 00:00 UTC), so distinct ids and distinct (UTC day, id) pairs are the same
- * count, and a bucket's uniques are the sum over its UTC days of the visitors of its part of each
- * day. Whole days come from the workspace's daily counts, a day's start or end cut at a whole hour
- * from its span counts (both per workspace only: see planUniques), and the other parts from the
- * distinct visitor-days of their visitor rows, which are on other days.
+ * Where the unique visitors of `scope` per bucket (`boundaries` are the bucket edges) come from:
+ * whole workspaces have daily counts and span counts, kept by the click store; single links have
+ * span counts for the days the compaction has closed and no late click has made stale
+ * (`linkCounted`); both are planned by planUniqueSources. A tag's or a domain's links share
+ * visitors, so those only have their links' hourly visitor rows (and raw clicks where a bucket edge
+ * cuts an hour).
  */
-export function uniqueCounts(plan: UniquesPlan, scope: AnalyticsScope, includeBots: boolean, bucketOf: (ts: SQL) => SQL): SQL {
-  const parts: SQL[] = [];
-  if ((plan.days.length > 0 || plan.spans.length > 0) && !isWorkspaceWide(scope)) {
-    throw new Error("uniqueCounts: daily and span counts exist for whole workspaces only");
+export function planUniques(boundaries: readonly number[], scope: AnalyticsScope, linkCounted: (day: number) => boolean): UniquesPlan {
+  if (isWorkspaceWide(scope)) return planUniqueSources(boundaries);
+  if (isSingleLink(scope)) return planUniqueSources(boundaries, linkCounted);
+  return { ...planSources(boundaries, { useDays: false }), spans: [] };
+}
+
+/**
+ * The count rows behind a plan's days and spans, as `(day, variant, [first_hour, last_hour,]
+ * visitors)`: a workspace's daily counts (one row a day, no hours: whole days only) and span counts, or a link's span counts, which answer both (a day's uniques are the sum of its rows).
+ * `variant` is -1 for everyone; per A/B variant (`perVariant`) only for a single link.
+ */
+function countRows(scope: AnalyticsScope, includeBots: boolean, part: "days" | "spans", perVariant: boolean): SQL {
+  if (isSingleLink(scope)) {
+    return sql`select s.day, s.variant, s.first_hour, s.last_hour, s.visitors from ${clickLinkUniquesSpan} s
+               where s.link_id = ${scope.linkId} and s.with_bots = ${includeBots} and ${perVariant ? sql`s.variant >= 0` : sql`s.variant = -1`}`;
   }
+  if (!isWorkspaceWide(scope) || perVariant) throw new Error("countRows: counts exist for whole workspaces and single links only");
+  return part === "days"
+    ? sql`select u.day, -1 as variant, u.visitors from ${clickUniquesDay} u where u.workspace_id = ${scope.workspaceId} and u.with_bots = ${includeBots}`
+    : sql`select s.day, -1 as variant, s.first_hour, s.last_hour, s.visitors from ${clickUniquesSpan} s where s.workspace_id = ${scope.workspaceId} and s.with_bots = ${includeBots}`;
+}
+
+/**
+ * Unique visitors as rows `(i, uniques)`, where `i` is a row's bucket, `bucketOf(ts)` (`1` for one
+ * total), or with `"variant"` its A/B variant (a single link's; visitors sent to no variant are left
+ * out). Uniques are distinct visitor-days: a visitor id is only ever seen on one UTC day (its salt
+ * rotates at 00:00 UTC), so distinct ids and distinct (UTC day, id) pairs are the same count, and a
+ * bucket's uniques are the sum over its UTC days of the visitors of its part of each day. Whole days
+ * and a day's start or end cut at a whole hour come from the counts (see planUniques), the other
+ * parts from the distinct visitor-days of their visitor rows, which are on other days.
+ */
+export function uniqueCounts(plan: UniquesPlan, scope: AnalyticsScope, includeBots: boolean, key: ((ts: SQL) => SQL) | "variant"): SQL {
+  const perVariant = key === "variant";
+  const keyOf = (ts: SQL, variant: SQL) => (key === "variant" ? variant : key(ts));
+  const parts: SQL[] = [];
   if (plan.days.length > 0) {
     const day = sql.raw("u.day");
-    parts.push(
-      sql`select ${bucketOf(day)} as i, u.visitors as n from ${clickUniquesDay} u where u.workspace_id = ${scope.workspaceId} and u.with_bots = ${includeBots} and ${inRanges(day, plan.days)}`,
-    );
+    parts.push(sql`select ${keyOf(day, sql.raw("u.variant"))} as i, u.visitors as n from (${countRows(scope, includeBots, "days", perVariant)}) u where ${inRanges(day, plan.days)}`);
   }
   if (plan.spans.length > 0) {
     // A visitor of a day's first h hours clicked first before hour h; of its end from hour h, last at h or later.
     parts.push(
-      sql`select ${bucketOf(sql.raw("e.at"))} as i, s.visitors as n
+      sql`select ${keyOf(sql.raw("e.at"), sql.raw("s.variant"))} as i, s.visitors as n
           from unnest(${timestamps(plan.spans.map((span) => span.at))}, ${timestamps(plan.spans.map((span) => span.day))},
                       ${sql.param(plan.spans.map((span) => span.hour))}::smallint[], ${sql.param(plan.spans.map((span) => span.beforeHour))}::boolean[]) as e(at, day, hour, before_hour)
-          join ${clickUniquesSpan} s on s.workspace_id = ${scope.workspaceId} and s.day = e.day and s.with_bots = ${includeBots}
+          join (${countRows(scope, includeBots, "spans", perVariant)}) s on s.day = e.day
           where case when e.before_hour then s.first_hour < e.hour else s.last_hour >= e.hour end`,
     );
   }
   if (plan.hours.length > 0 || plan.raw.length > 0) {
     const rows = visitorRows({ days: [], hours: plan.hours, raw: plan.raw }, scope, includeBots);
     const ts = sql.raw("s.ts");
-    parts.push(sql`select d.i, count(*) as n from (select distinct ${bucketOf(ts)} as i, (s.ts at time zone 'UTC')::date as day, s.visitor_id from (${rows}) s) d group by d.i`);
+    parts.push(
+      sql`select d.i, count(*) as n from (select distinct ${keyOf(ts, sql.raw("s.variant_index"))} as i, (s.ts at time zone 'UTC')::date as day, s.visitor_id from (${rows}) s${perVariant ? sql` where s.variant_index >= 0` : sql``}) d group by d.i`,
+    );
   }
   if (parts.length === 0) throw new Error("uniqueCounts: the plan covers nothing");
   return sql`select x.i, sum(x.n) as uniques from (${unionAll(parts)}) x group by x.i`;

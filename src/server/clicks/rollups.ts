@@ -13,6 +13,7 @@ import {
   clickWorkspaceRollupDay,
   clickWorkspaceRollupHour,
 } from "@/server/db/schema";
+import { markLinkUniquesStale } from "./daily-rollups";
 
 /**
  * Everything a batch's rolled-up clicks add besides the raw rows, written by the click store
@@ -50,8 +51,9 @@ export function dimensionValue(row: Pick<ClickRow, "country" | "region" | "city"
 
 /**
  * Writes the rollups and visitor rows of `rows` (clicks this transaction inserted, all rolled up).
- * Per-link daily rows only for days before `daysBefore` (late clicks): later days are summed from
- * the hourly rows by the compaction job (src/server/clicks/daily-rollups.ts).
+ * Per-link daily rows only for days before `daysBefore` (late clicks, which also mark their links'
+ * closed days' unique counts stale): later days are summed from the hourly rows by the compaction job
+ * (src/server/clicks/daily-rollups.ts).
  */
 export async function writeRollups(tx: Tx, rows: ClickRow[], daysBefore: number): Promise<void> {
   await upsertLinkRollups(tx, "hour", aggregate(rows, HOUR_MS, true));
@@ -61,6 +63,8 @@ export async function writeRollups(tx: Tx, rows: ClickRow[], daysBefore: number)
   await upsertWorkspaceRollups(tx, "hour", aggregate(rows, HOUR_MS, false));
   await upsertWorkspaceRollups(tx, "day", aggregate(rows, DAY_MS, false));
   await countVisitorDays(tx, rows);
+  const lateVisits = late.filter((row) => row.visitorId !== null);
+  if (lateVisits.length > 0) await markLinkUniquesStale(tx, lateVisits.map((row) => ({ linkId: row.linkId, day: Math.floor(row.clickedAt.getTime() / DAY_MS) * DAY_MS })));
 }
 
 interface RollupRow {

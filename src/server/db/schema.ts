@@ -461,6 +461,46 @@ export const clickUniquesSpan = pgTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.day, t.withBots, t.firstHour, t.lastHour] })],
 );
 
+/**
+ * Each link's visitors per finished UTC day, counted by the UTC hours of their first and last visit
+ * that day (as `click_uniques_span` per workspace), for the link as a whole (`variant` -1) and for
+ * each A/B variant they were sent to (`variant` ≥ 0); `with_bots` as in `click_visitor_day`. A day's
+ * uniques are the sum of its rows, the start or end of a day cut at a whole hour the rows whose first
+ * or last hour falls in it, so a link's 30-day series in any whole-hour zone reads a few hundred
+ * counts instead of its visitors' hourly rows. Written from `click_visitor_hour` when the daily
+ * compaction closes a day; a late click on a closed day marks its link's day stale
+ * (`click_link_uniques_stale`) until the next compaction recounts it
+ * (src/server/clicks/daily-rollups.ts). A deleted link's rows go with it (trigger on `link`,
+ * migration 0013). No foreign key, like the other per-link tables.
+ */
+export const clickLinkUniquesSpan = pgTable(
+  "click_link_uniques_span",
+  {
+    linkId: text("link_id").notNull(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    withBots: boolean("with_bots").notNull(),
+    variant: smallint("variant").notNull(),
+    firstHour: smallint("first_hour").notNull(),
+    lastHour: smallint("last_hour").notNull(),
+    visitors: bigint("visitors", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.day, t.withBots, t.variant, t.firstHour, t.lastHour] })],
+);
+
+/**
+ * Closed days of a link whose `click_link_uniques_span` rows miss late clicks: written by the click
+ * store with the late clicks, read by the analytics queries (which then count that day from the
+ * hourly visitor rows), recounted and cleared by the next compaction.
+ */
+export const clickLinkUniquesStale = pgTable(
+  "click_link_uniques_stale",
+  {
+    linkId: text("link_id").notNull(),
+    day: timestamp("day", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.day] })],
+);
+
 /** Distinct visitors per workspace, UTC day and set: `click_visitor_day`'s rows, counted as they are inserted. */
 export const clickUniquesDay = pgTable(
   "click_uniques_day",
