@@ -363,6 +363,7 @@ describe("parseRedirectorConfig (standalone Node redirector)", () => {
       clickBuffer: 200_000,
       shutdownSeconds: 120,
       direct: null,
+      metrics: null,
     });
   });
 
@@ -412,6 +413,19 @@ describe("parseRedirectorConfig (standalone Node redirector)", () => {
       expect(variables(error)).toEqual(["REDIRECTOR_PORT"]);
       expect(error.message).toContain("REDIRECTOR_PORT: must be a port (1-65535)");
     }
+  });
+
+  test("REDIRECTOR_METRICS_PORT: direct mode only, a port other than REDIRECTOR_PORT, with an optional METRICS_TOKEN", () => {
+    const direct = { SIGNPOST_SECRET: SECRET, DATABASE_URL: "postgres://db/s" };
+    expect(parseRedirectorConfig(direct).metrics).toBeNull();
+    expect(parseRedirectorConfig({ ...direct, REDIRECTOR_METRICS_PORT: "9464" }).metrics).toEqual({ port: 9464, token: undefined });
+    expect(parseRedirectorConfig({ ...direct, REDIRECTOR_METRICS_PORT: "9464", METRICS_TOKEN: "a-token-of-16-chars" }).metrics).toEqual({ port: 9464, token: "a-token-of-16-chars" });
+    const origin = configErrorOf(() => parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, REDIRECTOR_METRICS_PORT: "9464" }));
+    expect(variables(origin)).toEqual(["REDIRECTOR_METRICS_PORT"]);
+    expect(origin.message).toContain("is for direct mode (DATABASE_URL set)");
+    expect(variables(configErrorOf(() => parseRedirectorConfig({ ...direct, REDIRECTOR_METRICS_PORT: "3001" })))).toEqual(["REDIRECTOR_METRICS_PORT"]);
+    expect(variables(configErrorOf(() => parseRedirectorConfig({ ...direct, REDIRECTOR_METRICS_PORT: "70000" })))).toEqual(["REDIRECTOR_METRICS_PORT"]);
+    expect(variables(configErrorOf(() => parseRedirectorConfig({ ...direct, REDIRECTOR_METRICS_PORT: "9464", METRICS_TOKEN: "short" })))).toEqual(["METRICS_TOKEN"]);
   });
 
   test("REDIRECTOR_WORKERS is 1..256 or auto", () => {

@@ -240,6 +240,14 @@ const redirectorSchema = edgeSchema.extend({
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, "must be 1-64 letters, digits or : _ . -").default("signpost:"),
   /** Direct mode: a GeoLite2/GeoIP2 Country .mmdb to use instead of the one shipped with Signpost. */
   GEOIP_DATABASE: z.string().min(1).optional(),
+  /**
+   * Direct mode: a second port serving `GET /metrics` (Prometheus text) for this redirector, all
+   * its worker processes summed. Off when unset. (Without DATABASE_URL the counters go to the
+   * origin with the click batches, and its /metrics shows them.)
+   */
+  REDIRECTOR_METRICS_PORT: z.coerce.number({ error: "must be a port (1-65535)" }).int("must be a port (1-65535)").min(1, "must be a port (1-65535)").max(65_535, "must be a port (1-65535)").optional(),
+  /** Bearer token the metrics port asks for, as the app's /metrics does. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export type EdgeConfig = ReturnType<typeof finishEdge>;
@@ -323,6 +331,17 @@ function billingOf(raw: z.infer<typeof serverSchema>): BillingConfig | null {
 export type RedirectorConfig = ReturnType<typeof finishRedirector>;
 
 function finishRedirector(raw: z.infer<typeof redirectorSchema>) {
+  if (raw.REDIRECTOR_METRICS_PORT !== undefined) {
+    if (!raw.DATABASE_URL) {
+      throw new ConfigError([
+        {
+          variable: "REDIRECTOR_METRICS_PORT",
+          problem: "is for direct mode (DATABASE_URL set): without it the redirector reports its counters to the origin, whose /metrics shows them",
+        },
+      ]);
+    }
+    if (raw.REDIRECTOR_METRICS_PORT === raw.REDIRECTOR_PORT) throw new ConfigError([{ variable: "REDIRECTOR_METRICS_PORT", problem: "must differ from REDIRECTOR_PORT" }]);
+  }
   return {
     ...finishEdge(raw),
     port: raw.REDIRECTOR_PORT,
@@ -334,6 +353,8 @@ function finishRedirector(raw: z.infer<typeof redirectorSchema>) {
     direct: raw.DATABASE_URL
       ? { databaseUrl: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX, redisKeyPrefix: raw.REDIS_KEY_PREFIX, geoipDatabase: raw.GEOIP_DATABASE }
       : null,
+    /** Direct mode's metrics port (GET /metrics), when set. */
+    metrics: raw.REDIRECTOR_METRICS_PORT !== undefined ? { port: raw.REDIRECTOR_METRICS_PORT, token: raw.METRICS_TOKEN } : null,
   };
 }
 
@@ -429,6 +450,7 @@ function readEnv(): Env {
     REDIRECTOR_WORKERS: process.env.REDIRECTOR_WORKERS,
     REDIRECTOR_CLICK_BUFFER: process.env.REDIRECTOR_CLICK_BUFFER,
     REDIRECTOR_SHUTDOWN_SECONDS: process.env.REDIRECTOR_SHUTDOWN_SECONDS,
+    REDIRECTOR_METRICS_PORT: process.env.REDIRECTOR_METRICS_PORT,
   };
 }
 

@@ -24,6 +24,8 @@ export interface HostHooks {
   host?: string;
   /** Where log lines go (default: console by level). */
   write?: LogWrite;
+  /** Fields on every log line besides `host` (the Node redirector's `pid`, which tells its worker processes apart). */
+  logFields?: Record<string, unknown>;
 }
 
 /** Counts the inner store's lookups by how they ended: found, not_found, error. */
@@ -50,7 +52,7 @@ export function countingLinkStore(inner: LinkStore, stats: EdgeStats): LinkStore
  */
 export function createEdgeAppFromConfig(config: EdgeConfig, hooks: HostHooks = {}) {
   const host = hooks.host ?? "next";
-  const log = createEdgeLogger({ level: config.logLevel, write: hooks.write, base: { host } });
+  const log = createEdgeLogger({ level: config.logLevel, write: hooks.write, base: { host, ...hooks.logFields } });
   const stats = createEdgeStats(host);
   const origin = createOriginClient({ originUrl: config.originUrl, secret: config.secret });
   const links = createCachedLinkStore(countingLinkStore(createOriginLinkStore(origin), stats));

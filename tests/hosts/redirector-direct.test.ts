@@ -222,6 +222,62 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
       expect(await landed(link.id, 50)).toEqual({ rows: 50, counter: 10 });
     });
 
+    test.skipIf(redis)("REDIRECTOR_METRICS_PORT: its edge and ingest counters, both worker processes summed, behind METRICS_TOKEN", async () => {
+      await createLink({ url: "https://example.com/measured", key: "measured" });
+      const token = "redirector-metrics-token-0123";
+      const series = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+      const scrape = (metricsPort: number, auth?: string) => fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: auth ? { authorization: `Bearer ${auth}` } : {} });
+
+      // Two worker processes: the primary answers for both.
+      const metricsPort = await freePort();
+      const redirector = await startRedirector(port, directEnv({ REDIRECTOR_WORKERS: "2", REDIRECTOR_METRICS_PORT: String(metricsPort), METRICS_TOKEN: token }));
+      await waitForListening(redirector, 2);
+      const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => visit(redirector, i % 4 === 3 ? "nothing-here" : "measured")));
+      expect(responses.map((r) => r.status).sort()).toEqual([...Array(30).fill(302), ...Array(10).fill(404)]);
+      // Both processes answered some of them (so a sum of 40 is two registries added up).
+      const pids = new Set(redirector.output().split("\n").filter((l) => l.includes('"msg":"request"')).map((l) => (JSON.parse(l) as { pid: number }).pid));
+      expect(pids.size).toBe(2);
+
+      const refused = await scrape(metricsPort);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ error: { code: "unauthorized" } });
+      expect((await scrape(metricsPort, "not-the-token-0123456789xx")).status).toBe(401);
+      // Clicks are written every 100 ms: wait for the 30 to be counted as stored.
+      let text = "";
+      for (let i = 0; i < 50; i++) {
+        const response = await scrape(metricsPort, token);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+        text = await response.text();
+        if (series(text, 'signpost_click_ingest_clicks_total{mode="stored"}') >= 30) break;
+        await sleep(100);
+      }
+      expect(series(text, 'signpost_edge_redirects_total{host="redirector",outcome="redirect"}')).toBe(30);
+      expect(series(text, 'signpost_edge_redirects_total{host="redirector",outcome="not_found"}')).toBe(10);
+      expect(series(text, 'signpost_click_ingest_clicks_total{mode="stored"}')).toBe(30);
+      // Each process looked each key up in the database once, at most (then its cache answered).
+      const found = series(text, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}');
+      expect(found).toBeGreaterThanOrEqual(1);
+      expect(found).toBeLessThanOrEqual(2);
+      const lookups = ["hit", "negative", "stale", "miss"].reduce((sum, result) => sum + series(text, `signpost_edge_cache_lookups_total{host="redirector",result="${result}"}`), 0);
+      expect(lookups).toBe(40);
+      expect(text).toContain("signpost_db_pool_connections");
+      expect(text).toContain("signpost_process_cpu_user_seconds_total");
+      expect(text).not.toContain("signpost_jobs"); // the app's figure, not the redirector's
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
+      expect(await redirector.stop()).toBe(0);
+
+      // One process: it serves its own registry.
+      const singlePort = await freePort();
+      const single = await startRedirector(port, directEnv({ REDIRECTOR_METRICS_PORT: String(singlePort) }));
+      expect(single.output()).toContain(`"metricsPort":${singlePort}`);
+      expect((await visit(single, "measured")).status).toBe(302);
+      const open = await scrape(singlePort); // no METRICS_TOKEN: open
+      expect(open.status).toBe(200);
+      expect(series(await open.text(), 'signpost_edge_redirects_total{host="redirector",outcome="redirect"}')).toBe(1);
+      expect(await single.stop()).toBe(0);
+    });
+
     test("password attempts are limited per visitor in the database: the 11th in a window is refused", async () => {
       const link = await createLink({ url: "https://example.com/guarded", key: "guarded", password: "open sesame" });
       const redirector = await startRedirector(port, directEnv({ REDIRECTOR_WORKERS: "2" }));

@@ -11,12 +11,13 @@
 import type { RedirectorConfig } from "@/config/env";
 import { createEdgeApp } from "@/edge/app";
 import { ClickBatchRejectedError, createBatchingClickSink, type ClickPoster } from "@/edge/click-sink";
-import type { HostHooks } from "@/edge/edge-app-from-config";
+import { countingLinkStore, type HostHooks } from "@/edge/edge-app-from-config";
 import { extractFacts } from "@/edge/facts";
 import { createCachedLinkStore } from "@/edge/link-cache";
 import { createEdgeLogger } from "@/edge/log";
 import type { LinkStore } from "@/edge/link-store";
 import type { OriginGates } from "@/edge/origin-gates";
+import type { EdgeStats } from "@/edge/stats";
 import { InvalidClickBatchError, openDirectStore, type DirectStore } from "@/server/internal/direct";
 
 /** Links straight from the database (the lookup endpoint's query). */
@@ -45,15 +46,33 @@ export function directClickPoster(store: DirectStore): ClickPoster {
 }
 
 /**
+ * Edge counters for a host with no origin to report to: each count goes straight into this
+ * process's Prometheus counters (`signpost_edge_*_total{host}`), which its metrics port serves.
+ * Nothing is held, so nothing is taken or restored.
+ */
+export function processEdgeStats(host: string, record: DirectStore["recordEdgeStats"]): EdgeStats {
+  return {
+    redirect: (outcome) => record({ host, redirects: { [outcome]: 1 } }),
+    cacheLookup: (result) => record({ host, cacheLookups: { [result]: 1 } }),
+    originLookup: (status) => record({ host, originLookups: { [status]: 1 } }),
+    pending: () => false,
+    take: () => null,
+    restore: () => undefined,
+  };
+}
+
+/**
  * The edge app on the direct store, wired like `createEdgeAppFromConfig` wires it on the origin
  * protocol. `close` closes the store; call it after the click buffer has been flushed.
  */
 export async function createDirectEdgeApp(config: RedirectorConfig & { direct: NonNullable<RedirectorConfig["direct"]> }, hooks: HostHooks = {}) {
   const store = await openDirectStore({ ...config.direct, redisUrl: config.redisUrl });
-  const log = createEdgeLogger({ level: config.logLevel, write: hooks.write, base: { host: hooks.host ?? "redirector" } });
-  // Direct mode has no origin to report edge counters to: its outcomes and cache results show in
-  // its request log lines only (docs/observability.md).
-  const links = createCachedLinkStore(directLinkStore(store));
+  const log = createEdgeLogger({ level: config.logLevel, write: hooks.write, base: { host: hooks.host ?? "redirector", ...hooks.logFields } });
+  // No origin to report edge counters to: they count into this process's registry, which the
+  // metrics port serves (REDIRECTOR_METRICS_PORT; docs/observability.md). The database lookups
+  // are its "origin lookups".
+  const stats = processEdgeStats(hooks.host ?? "redirector", (report) => store.recordEdgeStats(report));
+  const links = createCachedLinkStore(countingLinkStore(directLinkStore(store), stats));
   const clicks = createBatchingClickSink(directClickPoster(store), {
     maxBuffered: hooks.clickBuffer,
     maxDelayMs: hooks.clickDelayMs,
@@ -61,6 +80,7 @@ export async function createDirectEdgeApp(config: RedirectorConfig & { direct: N
   });
   const app = createEdgeApp({
     log,
+    stats,
     links,
     gates: directGates(store),
     clicks,
@@ -72,5 +92,6 @@ export async function createDirectEdgeApp(config: RedirectorConfig & { direct: N
         extractFacts(request, { geo: config.geo, trustedIpHeader: config.trustedIpHeader, remoteAddress: hooks.remoteAddress?.(request) ?? null }, url),
     },
   });
-  return { app, links, clicks, close: () => store.close() };
+  // This process's figures for the metrics port: edge counters, click ingest, its Postgres pool.
+  return { app, links, clicks, metrics: () => store.metrics(), close: () => store.close() };
 }

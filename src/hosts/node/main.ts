@@ -11,6 +11,7 @@ import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
 import { ConfigError, redirectorConfig, tracingConfig, type RedirectorConfig } from "@/config/env";
 import type { NodeTracing } from "@/tracing/node";
+import { clusterMetrics, serveMetrics } from "./metrics";
 import { flushLogs, log, setLogLevel, startRedirector } from "./redirector";
 
 /** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
@@ -48,7 +49,8 @@ async function runWorker(config: RedirectorConfig): Promise<void> {
   }
   // Direct mode names no origin (it calls none) and never logs DATABASE_URL (it may hold a password).
   const store = config.direct ? { store: "direct", databasePoolMax: config.direct.poolMax } : { store: "origin", origin: config.originUrl };
-  log("info", "redirector listening", { port: redirector.port, shortDomains: config.shortDomains, ...store, redis: Boolean(config.redisUrl) });
+  const metrics = redirector.metricsPort !== null ? { metricsPort: redirector.metricsPort } : {};
+  log("info", "redirector listening", { port: redirector.port, shortDomains: config.shortDomains, ...store, redis: Boolean(config.redisUrl), ...metrics });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -75,8 +77,9 @@ async function runWorker(config: RedirectorConfig): Promise<void> {
   for (const signal of SIGNALS) process.on(signal, shutdown);
 }
 
-function runPrimary(workers: number): void {
+function runPrimary(workers: number, config: RedirectorConfig): void {
   log("info", "redirector primary starting workers", { workers });
+
   const live = new Set<Worker>();
   let stopping = false;
   let exitCode = 0;
@@ -111,6 +114,19 @@ function runPrimary(workers: number): void {
   };
 
   for (let i = 0; i < workers; i++) fork();
+  // Direct mode's metrics port: one scrape answers for every worker (their registries, summed).
+  if (config.metrics) {
+    const { port, token } = config.metrics;
+    serveMetrics({ port, token, collect: clusterMetrics() }).then(
+      (server) => log("info", "redirector metrics listening", { metricsPort: server.port }),
+      (error: unknown) => {
+        // Like a worker that cannot start (a taken port): stop rather than serve without metrics.
+        log("error", "redirector metrics port failed", { error: String(error), metricsPort: port });
+        exitCode = 1;
+        stopAll("SIGTERM");
+      },
+    );
+  }
   for (const signal of SIGNALS) {
     process.on(signal, () => {
       log("info", "redirector primary forwarding signal", { signal });
@@ -122,5 +138,5 @@ function runPrimary(workers: number): void {
 const config = loadConfig();
 setLogLevel(config.logLevel);
 const workers = config.workers === "auto" ? availableParallelism() : config.workers;
-if (workers > 1 && cluster.isPrimary) runPrimary(workers);
+if (workers > 1 && cluster.isPrimary) runPrimary(workers, config);
 else void runWorker(config);

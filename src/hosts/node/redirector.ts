@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
@@ -7,6 +8,7 @@ import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
 import { createEdgeLogger, type EdgeLogLevel, type LogWrite } from "@/edge/log";
 import { isShortHost } from "@/edge/route-request";
 import { subscribeLinkChanges, type LinkEventSubscription } from "./link-events";
+import { answerClusterMetrics, registryMetrics, serveMetrics, type MetricsServer } from "./metrics";
 
 export type Log = (level: "info" | "warn" | "error", msg: string, extra?: Record<string, unknown>) => void;
 
@@ -50,6 +52,8 @@ export const log: Log = (level, msg, extra = {}) => processLog[level](msg, extra
 
 export interface RunningRedirector {
   port: number;
+  /** The metrics port (direct mode with REDIRECTOR_METRICS_PORT, one process), else null. */
+  metricsPort: number | null;
   /** Stops accepting, lets in-flight requests finish, then awaits background work (click flushes). */
   close(): Promise<void>;
 }
@@ -67,7 +71,7 @@ function plainAddress(address: string | undefined): string | null {
  * Throws when it cannot start: the port is taken, or in direct mode the database is unreachable or
  * not migrated to this code's schema (`SchemaNotCurrentError`, src/server/internal/direct.ts).
  */
-export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
+export async function startRedirector(config: RedirectorConfig, options: { port?: number; metricsPort?: number; hostname?: string } = {}): Promise<RunningRedirector> {
   const remoteAddresses = new WeakMap<EdgeRequest, string | null>();
   // The socket's address stands in when TRUSTED_IP_HEADER is unset.
   const hooks = {
@@ -78,13 +82,14 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     clickDelayMs: 100,
     host: "redirector",
     write: stdWrite,
+    logFields: { pid: process.pid },
   };
   const { direct } = config;
   // Direct mode (DATABASE_URL): links, gates and clicks in the database; its code is loaded only then.
   // Otherwise wired exactly like every other host, on the origin protocol.
-  const { app, links: cache, clicks, close: closeStore } = direct
+  const { app, links: cache, clicks, metrics, close: closeStore } = direct
     ? await (await import("./direct")).createDirectEdgeApp({ ...config, direct }, hooks)
-    : { ...createEdgeAppFromConfig(config, hooks), close: async () => {} };
+    : { ...createEdgeAppFromConfig(config, hooks), metrics: null, close: async () => {} };
 
   // Background work the app hands over (click batches, cache refreshes), awaited on shutdown.
   const pending = new Set<Promise<unknown>>();
@@ -115,6 +120,23 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     throw error;
   }
 
+  // Direct mode's metrics port: served here by a single process; in a cluster the primary serves
+  // the workers' sum (src/hosts/node/main.ts) and each worker answers it over IPC.
+  let metricsServer: MetricsServer | null = null;
+  if (config.metrics && metrics) {
+    if (cluster.isWorker) answerClusterMetrics(metrics());
+    else {
+      try {
+        metricsServer = await serveMetrics({ port: options.metricsPort ?? config.metrics.port, hostname: options.hostname, token: config.metrics.token, collect: registryMetrics(metrics()) });
+      } catch (error) {
+        server.close();
+        await subscription?.close();
+        await closeStore();
+        throw error;
+      }
+    }
+  }
+
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     // 1. Stop accepting; idle keep-alive connections are closed, busy ones finish their response.
@@ -123,6 +145,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     const force = setTimeout(() => "closeAllConnections" in server && server.closeAllConnections(), 5_000);
     await closed;
     clearTimeout(force);
+    await metricsServer?.close();
     // 2. Background work, including work started by the last requests (loop: it may add more).
     while (pending.size > 0) await Promise.allSettled([...pending]);
     await subscription?.close();
@@ -133,6 +156,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
 
   return {
     port,
+    metricsPort: metricsServer?.port ?? null,
     close: () => (closing ??= close()),
   };
 }

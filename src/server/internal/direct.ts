@@ -1,5 +1,7 @@
 import "server-only";
+import type { Registry } from "prom-client";
 import { ZodError } from "zod";
+import type { EdgeStatsReport } from "@/core/edge-stats";
 import { clickBatchSchema, type ClickEvent, type EdgeLink } from "@/core/link";
 import { createClickIngest, type IngestOutcome } from "@/server/clicks/pipeline";
 import { geoDatabase } from "@/server/clicks/enrich";
@@ -8,6 +10,7 @@ import { openDatabase, setProcessDatabase, type Database } from "@/server/db/cli
 import { recordPasswordAttempt, reserveClick, type AttemptVerdict, type Reservation } from "@/server/internal/edge-gates";
 import { lookupLinkForEdge } from "@/server/links/service";
 import { pendingMigrationTags } from "@/server/observability/health";
+import { recordEdgeStats, redirectorMetricsRegistry } from "@/server/observability/metrics";
 
 /**
  * The origin's internal endpoints (links/lookup, links/reserve, password-attempts, clicks) as
@@ -28,6 +31,10 @@ export interface DirectStore {
    * endpoint would answer 400; any other failure (`unavailable` included) is worth a retry.
    */
   ingest(batch: ClickEvent[]): Promise<IngestOutcome>;
+  /** Adds edge counters to this process's metrics: with no origin to report them to, they stay here. */
+  recordEdgeStats(report: EdgeStatsReport): void;
+  /** This process's metrics (edge counters, click ingest, its pool), for the redirector's metrics port. */
+  metrics(): Registry;
   close(): Promise<void>;
 }
 
@@ -107,6 +114,8 @@ export async function openDirectStore(options: DirectStoreOptions): Promise<Dire
       }
       return ingest(clicks);
     },
+    recordEdgeStats,
+    metrics: () => redirectorMetricsRegistry(async () => database),
     async close() {
       if (redis) {
         try {

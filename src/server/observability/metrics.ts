@@ -88,12 +88,68 @@ export function recordEdgeStats(report: EdgeStatsReport): void {
   for (const [status, n] of Object.entries(report.originLookups ?? {})) if (n > 0) metrics.edgeOriginLookups.inc({ host: report.host, status }, n);
 }
 
+/** The app's /metrics: this process's figures, plus the click stream's and the job queue's. */
 export function metricsRegistry(sources: MetricsSources): Registry {
   const metrics = processMetrics();
   if (metrics.collectors) return metrics.registry;
   metrics.collectors = true;
   const registry = metrics.registry;
+  registerProcessCollectors(registry, sources.database);
 
+  if (sources.redis) {
+    const redis = sources.redis;
+    new Gauge({
+      name: "signpost_click_stream",
+      help: "The Redis click stream: entries (batches) in it, pending (taken, not acknowledged), lag (not yet taken), consumers, dead letters",
+      labelNames: ["figure"],
+      registers: [registry],
+      async collect() {
+        try {
+          const stats = await clickStreamStats(redis, sources.keys);
+          for (const [figure, value] of Object.entries(stats)) this.set({ figure }, value);
+        } catch {
+          this.reset(); // Redis unavailable: no figures rather than stale ones
+        }
+      },
+    });
+  }
+
+  new Gauge({
+    name: "signpost_jobs",
+    help: "Background jobs (pg-boss) by queue and state; state=failed counts job failures kept for inspection",
+    labelNames: ["queue", "state"],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        const database = await sources.database();
+        const { rows } = await database.query("select name, state::text as state, count(*)::int as n from pgboss.job group by name, state");
+        for (const row of rows) this.set({ queue: String(row.name), state: String(row.state) }, Number(row.n));
+      } catch {
+        // pg-boss not installed yet, or the database is down: /readyz says which.
+      }
+    },
+  });
+
+  return registry;
+}
+
+/**
+ * The standalone redirector's metrics port in direct mode: this process's edge counters (recorded
+ * as it counts them: recordEdgeStats), click ingest counters and pool, without the app-wide
+ * figures (click stream, jobs) that the app's /metrics already shows.
+ */
+export function redirectorMetricsRegistry(database: () => Promise<Database>): Registry {
+  const metrics = processMetrics();
+  if (!metrics.collectors) {
+    metrics.collectors = true;
+    registerProcessCollectors(metrics.registry, database);
+  }
+  return metrics.registry;
+}
+
+/** Figures of this process's own work: click ingest, plan-limit drops, its Postgres pool. */
+function registerProcessCollectors(registry: Registry, database: () => Promise<Database>): void {
   new Counter({
     name: "signpost_click_ingest_batches_total",
     help: "Click batches accepted by the ingest endpoint, by where they went: queued on the stream, stored in the database, stored because Redis failed",
@@ -136,24 +192,6 @@ export function metricsRegistry(sources: MetricsSources): Registry {
     },
   });
 
-  if (sources.redis) {
-    const redis = sources.redis;
-    new Gauge({
-      name: "signpost_click_stream",
-      help: "The Redis click stream: entries (batches) in it, pending (taken, not acknowledged), lag (not yet taken), consumers, dead letters",
-      labelNames: ["figure"],
-      registers: [registry],
-      async collect() {
-        try {
-          const stats = await clickStreamStats(redis, sources.keys);
-          for (const [figure, value] of Object.entries(stats)) this.set({ figure }, value);
-        } catch {
-          this.reset(); // Redis unavailable: no figures rather than stale ones
-        }
-      },
-    });
-  }
-
   new Gauge({
     name: "signpost_db_pool_connections",
     help: "Postgres connection pool of this process: total connections, idle ones, and queries waiting for a connection (no series on embedded PGlite)",
@@ -162,7 +200,7 @@ export function metricsRegistry(sources: MetricsSources): Registry {
     async collect() {
       this.reset();
       try {
-        const pool = (await sources.database()).poolStats?.();
+        const pool = (await database()).poolStats?.();
         if (!pool) return;
         this.set({ state: "total" }, pool.total);
         this.set({ state: "idle" }, pool.idle);
@@ -172,23 +210,4 @@ export function metricsRegistry(sources: MetricsSources): Registry {
       }
     },
   });
-
-  new Gauge({
-    name: "signpost_jobs",
-    help: "Background jobs (pg-boss) by queue and state; state=failed counts job failures kept for inspection",
-    labelNames: ["queue", "state"],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      try {
-        const database = await sources.database();
-        const { rows } = await database.query("select name, state::text as state, count(*)::int as n from pgboss.job group by name, state");
-        for (const row of rows) this.set({ queue: String(row.name), state: String(row.state) }, Number(row.n));
-      } catch {
-        // pg-boss not installed yet, or the database is down: /readyz says which.
-      }
-    },
-  });
-
-  return registry;
 }
