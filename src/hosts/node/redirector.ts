@@ -71,7 +71,7 @@ function plainAddress(address: string | undefined): string | null {
  * Throws when it cannot start: the port is taken, or in direct mode the database is unreachable or
  * not migrated to this code's schema (`SchemaNotCurrentError`, src/server/internal/direct.ts).
  */
-export async function startRedirector(config: RedirectorConfig, options: { port?: number; metricsPort?: number; hostname?: string } = {}): Promise<RunningRedirector> {
+export async function startRedirector(config: RedirectorConfig, options: { port?: number; hostname?: string } = {}): Promise<RunningRedirector> {
   const remoteAddresses = new WeakMap<EdgeRequest, string | null>();
   // The socket's address stands in when TRUSTED_IP_HEADER is unset.
   const hooks = {
@@ -127,7 +127,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     if (cluster.isWorker) answerClusterMetrics(metrics());
     else {
       try {
-        metricsServer = await serveMetrics({ port: options.metricsPort ?? config.metrics.port, hostname: options.hostname, token: config.metrics.token, collect: registryMetrics(metrics()) });
+        metricsServer = await serveMetrics({ port: config.metrics.port, hostname: options.hostname, token: config.metrics.token, collect: registryMetrics(metrics()) });
       } catch (error) {
         server.close();
         await subscription?.close();

@@ -228,7 +228,8 @@ export function planUniques(boundaries: readonly number[], scope: AnalyticsScope
 
 /**
  * The count rows behind a plan's days and spans, as `(day, variant, [first_hour, last_hour,]
- * visitors)`: a workspace's daily counts (one row a day, no hours: whole days only) and span counts, or a link's span counts, which answer both (a day's uniques are the sum of its rows).
+ * visitors)`: a workspace's daily counts (one row a day, no hours: whole days only) and span
+ * counts, or a link's span counts, which answer both (a day's uniques are the sum of its rows).
  * `variant` is -1 for everyone; per A/B variant (`perVariant`) only for a single link.
  */
 function countRows(scope: AnalyticsScope, includeBots: boolean, part: "days" | "spans", perVariant: boolean): SQL {
