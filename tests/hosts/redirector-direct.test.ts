@@ -16,7 +16,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
-import { REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
+import { metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
 import { clonePostgres, withDatabase } from "../support/templates";
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -225,7 +225,6 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
     test.skipIf(redis)("REDIRECTOR_METRICS_PORT: its edge and ingest counters, both worker processes summed, behind METRICS_TOKEN", async () => {
       await createLink({ url: "https://example.com/measured", key: "measured" });
       const token = "redirector-metrics-token-0123";
-      const series = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
       const scrape = (metricsPort: number, auth?: string) => fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: auth ? { authorization: `Bearer ${auth}` } : {} });
 
       // Two worker processes: the primary answers for both.
@@ -249,17 +248,17 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
         expect(response.status).toBe(200);
         expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
         text = await response.text();
-        if (series(text, 'signpost_click_ingest_clicks_total{mode="stored"}') >= 30) break;
+        if (metricValue(text, 'signpost_click_ingest_clicks_total{mode="stored"}') >= 30) break;
         await sleep(100);
       }
-      expect(series(text, 'signpost_edge_redirects_total{host="redirector",outcome="redirect"}')).toBe(30);
-      expect(series(text, 'signpost_edge_redirects_total{host="redirector",outcome="not_found"}')).toBe(10);
-      expect(series(text, 'signpost_click_ingest_clicks_total{mode="stored"}')).toBe(30);
+      expect(metricValue(text, 'signpost_edge_redirects_total{host="redirector",outcome="redirect"}')).toBe(30);
+      expect(metricValue(text, 'signpost_edge_redirects_total{host="redirector",outcome="not_found"}')).toBe(10);
+      expect(metricValue(text, 'signpost_click_ingest_clicks_total{mode="stored"}')).toBe(30);
       // Each process looked each key up in the database once, at most (then its cache answered).
-      const found = series(text, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}');
+      const found = metricValue(text, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}');
       expect(found).toBeGreaterThanOrEqual(1);
       expect(found).toBeLessThanOrEqual(2);
-      const lookups = ["hit", "negative", "stale", "miss"].reduce((sum, result) => sum + series(text, `signpost_edge_cache_lookups_total{host="redirector",result="${result}"}`), 0);
+      const lookups = ["hit", "negative", "stale", "miss"].reduce((sum, result) => sum + metricValue(text, `signpost_edge_cache_lookups_total{host="redirector",result="${result}"}`), 0);
       expect(lookups).toBe(40);
       expect(text).toContain("signpost_db_pool_connections");
       expect(text).toContain("signpost_process_cpu_user_seconds_total");
@@ -274,7 +273,7 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
       expect((await visit(single, "measured")).status).toBe(302);
       const open = await scrape(singlePort); // no METRICS_TOKEN: open
       expect(open.status).toBe(200);
-      expect(series(await open.text(), 'signpost_edge_redirects_total{host="redirector",outcome="redirect"}')).toBe(1);
+      expect(metricValue(await open.text(), 'signpost_edge_redirects_total{host="redirector",outcome="redirect"}')).toBe(1);
       expect(await single.stop()).toBe(0);
     });
 

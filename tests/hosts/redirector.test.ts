@@ -9,7 +9,7 @@ import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
 import { backends } from "../support/databases";
-import { REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
+import { metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
 
 describe.each(backends())("standalone redirector against the %s origin", (backend) => {
   let app: RunningApp;
@@ -91,7 +91,6 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
 
   test("its counters reach the origin's /metrics (host=redirector) with its click batches; one JSON line per request on stdout", async () => {
     const scrape = async () => (await fetch(`${app.url}/metrics`)).text();
-    const counter = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
     const before = await scrape();
     await createLink({ url: "https://example.com/counted", key: "counted" });
     const redirector = await startRedirector(port, redirectorEnv());
@@ -104,13 +103,13 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
     let text = "";
     for (let i = 0; i < 100; i++) {
       text = await scrape();
-      if (counter(text, redirects) - counter(before, redirects) >= 2 && counter(text, notFound) - counter(before, notFound) >= 1) break;
+      if (metricValue(text, redirects) - metricValue(before, redirects) >= 2 && metricValue(text, notFound) - metricValue(before, notFound) >= 1) break;
       await sleep(100);
     }
-    expect(counter(text, redirects) - counter(before, redirects)).toBe(2);
-    expect(counter(text, notFound) - counter(before, notFound)).toBe(1);
-    expect(counter(text, 'signpost_edge_cache_lookups_total{host="redirector",result="hit"}')).toBeGreaterThan(counter(before, 'signpost_edge_cache_lookups_total{host="redirector",result="hit"}'));
-    expect(counter(text, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}')).toBeGreaterThan(counter(before, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}'));
+    expect(metricValue(text, redirects) - metricValue(before, redirects)).toBe(2);
+    expect(metricValue(text, notFound) - metricValue(before, notFound)).toBe(1);
+    expect(metricValue(text, 'signpost_edge_cache_lookups_total{host="redirector",result="hit"}')).toBeGreaterThan(metricValue(before, 'signpost_edge_cache_lookups_total{host="redirector",result="hit"}'));
+    expect(metricValue(text, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}')).toBeGreaterThan(metricValue(before, 'signpost_edge_origin_lookups_total{host="redirector",status="found"}'));
 
     const line = redirector
       .output()

@@ -10,6 +10,9 @@ export const REDIS_URL = process.env.REDIS_URL;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A series' value in Prometheus text (`name{label="v"} 12`); 0 when the series is absent. */
+export const metricValue = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+
 export interface Redirector {
   url: string;
   child: ChildProcess;
