@@ -105,6 +105,12 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     subscription = subscribeLinkChanges(config.redisUrl, (domain, key) => cache.evict(domain, key), log);
   }
 
+  /** A start that failed part-way gives back what it opened before the listeners. */
+  const abandon = async () => {
+    await subscription?.close();
+    await closeStore();
+  };
+
   const server = createServer(nodeListener(app, { isShortHost: (host) => isShortHost(host, config), remoteAddresses, background }));
   server.listen(options.port ?? config.port, options.hostname);
 
@@ -115,8 +121,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
       server.once("listening", () => resolve((server.address() as AddressInfo).port));
     });
   } catch (error) {
-    await subscription?.close();
-    await closeStore();
+    await abandon();
     throw error;
   }
 
@@ -130,8 +135,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
         metricsServer = await serveMetrics({ port: config.metrics.port, hostname: options.hostname, token: config.metrics.token, collect: registryMetrics(metrics()) });
       } catch (error) {
         server.close();
-        await subscription?.close();
-        await closeStore();
+        await abandon();
         throw error;
       }
     }
