@@ -30,5 +30,8 @@ export async function middleware(request: NextRequest, event: NextFetchEvent) {
 }
 
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Not the edge → origin protocol (/api/internal/): those requests are for the route handlers,
+  // which verify their signatures, and entering the middleware cost about half of what each one
+  // cost the origin (docs/decisions/0026-origin-protocol-skips-middleware.md).
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/internal/).*)"],
 };

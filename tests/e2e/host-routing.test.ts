@@ -18,6 +18,20 @@ function get(url: string, host: string): Promise<{ status: number; location: str
   });
 }
 
+/** A GET with its own Host header (fetch cannot set one): status, headers and body. */
+function getWithHost(url: string, host: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { host, "user-agent": BROWSER_UA } }, (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+      })
+      .on("error", reject);
+  });
+}
+
 describe("short domain served through a proxy's Host header", () => {
   let app: RunningApp;
   let dataDir: ReturnType<typeof clonePglite>;
@@ -51,5 +65,20 @@ describe("short domain served through a proxy's Host header", () => {
     expect((await get(`${app.url}/api`, "go.example")).status).toBe(404);
     // The same key on the app host is a different link (none): 404.
     expect((await get(`${app.url}/via-proxy`, `localhost:${app.port}`)).status).toBe(404);
+  });
+
+  test("edge → origin routes skip the middleware on every host; other API paths on a short host stay the edge's", async () => {
+    const lookup = "/api/internal/v1/links/lookup?domain=go.example&key=via-proxy";
+    // Not the edge app's 404 page: the route itself refuses the unsigned call (ADR 0026).
+    for (const host of ["go.example", `localhost:${app.port}`]) {
+      const response = await getWithHost(`${app.url}${lookup}`, host);
+      expect(response.status, host).toBe(401);
+      expect((JSON.parse(response.body) as { error: { code: string } }).error.code, host).toBe("unauthorized");
+      expect(String(response.headers["server-timing"] ?? ""), host).not.toMatch(/edge;dur=/);
+    }
+    // The public API is still not served on a short host: the middleware answers there.
+    const api = await getWithHost(`${app.url}/api/v1/links`, "go.example");
+    expect(api.status).toBe(404);
+    expect(String(api.headers["server-timing"])).toMatch(/edge;dur=/);
   });
 });
