@@ -22,8 +22,9 @@ import { markLinkUniquesStale } from "./daily-rollups";
  * with their daily count. Rows are merged in memory first (one row per key per batch), and each
  * table gets one statement with one array parameter per column, whatever the batch size.
  *
- * Every statement writes its rows in its primary key's order, and the statements run in a fixed
- * order, so concurrent batches take row locks in one global order and cannot deadlock. The most
+ * Every statement writes its rows in one fixed order of their keys (the visitor rows in key order,
+ * the rollups as `aggregate` lists them), and the statements run in a fixed order, so concurrent
+ * batches take row locks in one global order and cannot deadlock. The most
  * contended rows (a workspace's rollups and daily counts, touched by every batch) come last, so
  * they are held for the shortest time before the commit.
  */
@@ -77,29 +78,52 @@ interface RollupRow {
   clicks: number;
 }
 
+/** The total first, then each dimension: the order a key's rows are written in. */
+const ROLLUP_DIMENSIONS = [TOTAL_DIMENSION, ...CLICK_DIMENSIONS] as const;
+
 /**
  * Click counts per bucket, dimension, value and bot flag: per link (`perLink`), or per workspace
- * (linkId ""). Sorted in the target table's key order.
+ * (linkId "").
+ *
+ * Clicks are grouped by their (link or workspace, bucket, bot flag) first, with one counter map per
+ * dimension keyed by the value itself: a click costs one key string and eleven lookups of strings
+ * it already holds, not eleven composite keys. The rows come out in one fixed order (groups by
+ * their key string, then dimension, then value), so every batch writes a table's rows, and takes
+ * their locks, in the same order.
  */
 function aggregate(rows: ClickRow[], bucketMs: number, perLink: boolean): RollupRow[] {
-  const merged = new Map<string, RollupRow>();
-  const add = (row: ClickRow, bucket: number, dimension: string, value: string) => {
-    const linkId = perLink ? row.linkId : "";
-    const key = `${row.workspaceId}\u0000${linkId}\u0000${bucket}\u0000${dimension}\u0000${value}\u0000${row.isBot}`;
-    const existing = merged.get(key);
-    if (existing) existing.clicks += 1;
-    else merged.set(key, { workspaceId: row.workspaceId, linkId, bucket, dimension, value, isBot: row.isBot, clicks: 1 });
-  };
+  interface Group {
+    row: ClickRow;
+    bucket: number;
+    counts: Map<string, number>[];
+  }
+  const groups = new Map<string, Group>();
   for (const row of rows) {
     const bucket = Math.floor(row.clickedAt.getTime() / bucketMs) * bucketMs;
-    add(row, bucket, TOTAL_DIMENSION, UNKNOWN_VALUE);
-    for (const dimension of CLICK_DIMENSIONS) add(row, bucket, dimension, dimensionValue(row, dimension));
+    const key = `${perLink ? row.linkId : row.workspaceId}\u0000${bucket}\u0000${row.isBot ? 1 : 0}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { row, bucket, counts: ROLLUP_DIMENSIONS.map(() => new Map<string, number>()) };
+      groups.set(key, group);
+    }
+    for (let d = 0; d < ROLLUP_DIMENSIONS.length; d++) {
+      const dimension = ROLLUP_DIMENSIONS[d]!;
+      const value = dimension === TOTAL_DIMENSION ? UNKNOWN_VALUE : dimensionValue(row, dimension);
+      const counts = group.counts[d]!;
+      counts.set(value, (counts.get(value) ?? 0) + 1);
+    }
   }
-  const list = [...merged.values()];
-  // Per link: (link_id, bucket, dimension, value, is_bot); per workspace: (workspace_id, dimension, bucket, value, is_bot).
-  return perLink
-    ? list.sort((a, b) => compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.dimension, b.dimension) || compare(a.value, b.value) || Number(a.isBot) - Number(b.isBot))
-    : list.sort((a, b) => compare(a.workspaceId, b.workspaceId) || compare(a.dimension, b.dimension) || a.bucket - b.bucket || compare(a.value, b.value) || Number(a.isBot) - Number(b.isBot));
+  const list: RollupRow[] = [];
+  for (const key of [...groups.keys()].sort()) {
+    const { row, bucket, counts } = groups.get(key)!;
+    for (let d = 0; d < ROLLUP_DIMENSIONS.length; d++) {
+      const byValue = counts[d]!;
+      for (const value of [...byValue.keys()].sort()) {
+        list.push({ workspaceId: row.workspaceId, linkId: perLink ? row.linkId : "", bucket, dimension: ROLLUP_DIMENSIONS[d]!, value, isBot: row.isBot, clicks: byValue.get(value)! });
+      }
+    }
+  }
+  return list;
 }
 
 function compare(a: string, b: string): number {
