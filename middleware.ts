@@ -1,5 +1,6 @@
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
 import { edgeConfig } from "@/config/env";
+import type { EdgeRequest } from "@/edge/app";
 import { edgeAppFromConfig } from "@/edge/edge-app-from-config";
 import { servedByEdge } from "@/edge/route-request";
 import { isGatedPath, sessionGate } from "@/edge/session-gate";
@@ -22,10 +23,15 @@ export async function middleware(request: NextRequest, event: NextFetchEvent) {
     return NextResponse.next();
   }
   // The edge app reads the host from the URL; Next may build that URL from its own listen address
-  // (`next start` behind a proxy), so carry the Host header the decision was routed by.
+  // (`next start` behind a proxy), so carry the Host header the decision was routed by. A view of
+  // the request with that URL, not a copy: the app reads only the method, URL, headers and (for a
+  // password form) the body, and a new Request per redirect was a visible share of the middleware.
   const url = new URL(request.url);
   // (Not `url.host = host`: a host without a port keeps the old port.)
-  const edgeRequest = url.host.toLowerCase() === host.toLowerCase() ? request : new Request(`${url.protocol}//${host}${url.pathname}${url.search}`, request);
+  const edgeRequest: EdgeRequest =
+    url.host.toLowerCase() === host.toLowerCase()
+      ? request
+      : { method: request.method, url: `${url.protocol}//${host}${url.pathname}${url.search}`, headers: request.headers, get body() { return request.body; } };
   return edgeAppFromConfig().fetch(edgeRequest, {}, { waitUntil: (p) => event.waitUntil(p) });
 }
 

@@ -357,8 +357,11 @@ export function createEdgeApp(deps: EdgeDeps) {
 
   return {
     handle,
-    /** The Web entry (Next middleware, Workers, tests): a Request in, a Response out. */
-    async fetch(request: Request, _env?: unknown, executionCtx?: Background): Promise<Response> {
+    /**
+     * The Web entry (Next middleware, Workers, tests): a Request (or any {@link EdgeRequest} view of
+     * one) in, a Response out.
+     */
+    async fetch(request: EdgeRequest, _env?: unknown, executionCtx?: Background): Promise<Response> {
       let background = DETACHED;
       if (executionCtx) {
         background = {
