@@ -127,17 +127,14 @@ describe.skipIf(!process.env.DATABASE_URL || !REDIS_URL)("worker processes on Po
     while ((await storedCount()) < TOTAL / 6) await sleep(20);
     // Frozen (SIGSTOP) it cannot acknowledge, so a round seen pending is still pending at the kill;
     // a check on the running process could race its acknowledgement.
-    let heldAtKill = 0;
     for (;;) {
       a.child.kill("SIGSTOP");
-      heldAtKill = await pendingOfA();
-      if (heldAtKill > 0) break;
+      if ((await pendingOfA()) > 0) break;
       a.child.kill("SIGCONT");
       await sleep(1);
     }
     a.child.kill("SIGKILL");
     expect(await a.exited).toBeNull();
-    expect(heldAtKill).toBeGreaterThan(0);
     const restarted = startWorker();
     await ready(restarted);
 

@@ -24,9 +24,9 @@ import { markLinkUniquesStale } from "./daily-rollups";
  *
  * Every statement writes its rows in one fixed order of their keys (the visitor rows in key order,
  * the rollups as `aggregate` lists them), and the statements run in a fixed order, so concurrent
- * batches take row locks in one global order and cannot deadlock. The most
- * contended rows (a workspace's rollups and daily counts, touched by every batch) come last, so
- * they are held for the shortest time before the commit.
+ * batches take row locks in one global order and cannot deadlock. The most contended rows (a
+ * workspace's rollups and daily counts, touched by every batch) come last, so they are held for
+ * the shortest time before the commit.
  */
 
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
