@@ -126,9 +126,11 @@ describe.skipIf(!process.env.DATABASE_URL || !REDIS_URL)("worker processes on Po
     const pendingOfA = async () => ((await redis.xpending(keys.stream, keys.group, "-", "+", 100, consumerA)) as unknown[]).length;
     while ((await storedCount()) < TOTAL / 6) await sleep(20);
     // Frozen (SIGSTOP) it cannot acknowledge, so a round seen pending is still pending at the kill;
-    // a check on the running process could race its acknowledgement.
+    // a check on the running process could race its acknowledgement. The pause lets Redis apply
+    // an acknowledgement A had already written to its socket when it stopped.
     for (;;) {
       a.child.kill("SIGSTOP");
+      await sleep(200);
       if ((await pendingOfA()) > 0) break;
       a.child.kill("SIGCONT");
       await sleep(1);
