@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { v7 as uuidv7 } from "uuid";
 import type { ClickEvent } from "@/core/link";
 import { signRequest } from "@/core/protocol";
 import { recordClicks } from "@/server/clicks/ingest";
@@ -101,11 +102,13 @@ function makeClicks(linkIds: string[], n: number): ClickEvent[] {
   const now = Date.now();
   return Array.from({ length: n }, (_, i) => {
     const skew = Math.floor(linkIds.length * Math.pow(((i * 2654435761) % 1_000_003) / 1_000_003, 2));
+    const at = now - (i % 600) * 100; // live traffic: the last minute
     return {
-      id: randomUUID(),
+      // The edge's click ids: UUIDv7 stamped with the click's time (src/edge/app.ts).
+      id: uuidv7({ msecs: at }),
       linkId: linkIds[skew]!,
       workspaceId: WORKSPACE,
-      at: new Date(now - (i % 600) * 100).toISOString(), // live traffic: the last minute
+      at: new Date(at).toISOString(),
       url: "https://example.com/landing",
       userAgent: null,
       referrer: referrers[i % referrers.length]!,

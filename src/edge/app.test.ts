@@ -1044,7 +1044,9 @@ describe("clicks", () => {
       ruleIndex: null,
       variantIndex: null,
     });
-    expect(click.id).toMatch(UUID);
+    // UUIDv7 (RFC 9562): version 7, and its first 48 bits are the click's own time in ms.
+    expect(click.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseInt(click.id.slice(0, 8) + click.id.slice(9, 13), 16)).toBe(Date.parse(click.at));
     expect(click.visitorId).toMatch(/^[0-9a-f]{32}$/);
     expect(Math.abs(Date.parse(click.at) - Date.now())).toBeLessThan(10_000);
     const posts = edge.origin.received.filter((r) => r.url.pathname === CLICKS_PATH);
