@@ -293,7 +293,8 @@ async function main() {
       "signpost (next start)",
       process.execPath,
       [...PROFILE, nextBin, "start", "-p", String(originPort)],
-      { ...hostEnv, DATABASE_URL: databaseUrl, APP_URL: `http://127.0.0.1:${originPort}` },
+      // EDGE_CLICK_DELAY_MS as `npm start` sets it for a long-lived process (scripts/start.mjs).
+      { ...hostEnv, DATABASE_URL: databaseUrl, APP_URL: `http://127.0.0.1:${originPort}`, EDGE_CLICK_DELAY_MS: "100" },
       root,
       async () => (await fetch(`http://127.0.0.1:${originPort}/api/v1/setup`)).status === 200,
     );

@@ -10,6 +10,9 @@ import { root, withDefaults } from "./lib/env-defaults.mjs";
 
 const dev = process.argv.includes("--dev");
 const env = withDefaults(process.env);
+// A long-lived process: the middleware sends its click batches every 100 ms instead of the 25 ms a
+// serverless invocation waits for (README, configuration), a quarter of the ingest requests.
+env.EDGE_CLICK_DELAY_MS ||= "100";
 
 if (!dev) {
   try {

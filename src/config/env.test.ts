@@ -31,6 +31,7 @@ describe("parseEdgeConfig defaults", () => {
       geo: { trusted: ["vercel", "cloudflare"] },
       homeUrl: null,
       linkPasswordTtlSeconds: 86_400,
+      clickDelayMs: null,
       logLevel: "info",
     });
   });
@@ -47,6 +48,14 @@ describe("parseEdgeConfig defaults", () => {
     expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, LINK_PASSWORD_TTL_SECONDS: "3600" }).linkPasswordTtlSeconds).toBe(3600);
     expect(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, HOME_URL: "ftp://x" })).toThrow(/HOME_URL/);
     expect(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, LINK_PASSWORD_TTL_SECONDS: "10" })).toThrow(/LINK_PASSWORD_TTL_SECONDS/);
+  });
+
+  test("EDGE_CLICK_DELAY_MS is a whole number of ms from 1 to 5000; unset leaves each host its own", () => {
+    expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, EDGE_CLICK_DELAY_MS: "100" }).clickDelayMs).toBe(100);
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, EDGE_CLICK_DELAY_MS: "5000" }).clickDelayMs).toBe(5000);
+    for (const bad of ["0", "5001", "1.5", "soon"]) {
+      expect(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, EDGE_CLICK_DELAY_MS: bad })).toThrow(/EDGE_CLICK_DELAY_MS: must be a (whole )?number of milliseconds \(1-5000\)/);
+    }
   });
 
   test("shortDomains default to APP_URL's host, port included and lower-cased", () => {

@@ -13,9 +13,10 @@ export interface HostHooks {
   /** Clicks held while the origin catches up (default 10,000: an isolate's share of memory). */
   clickBuffer?: number;
   /**
-   * Longest wait before a partial click batch goes out (default 25 ms). A long-lived process with
-   * many clicks a second sends fewer, fuller batches with a longer one: each batch costs the origin
-   * a signed request, a route and a transaction or stream entry.
+   * The host's longest wait before a partial click batch goes out (default 25 ms), unless
+   * EDGE_CLICK_DELAY_MS sets one. A long-lived process with many clicks a second sends fewer,
+   * fuller batches with a longer one: each batch costs the origin a signed request, a route and a
+   * transaction or stream entry.
    */
   clickDelayMs?: number;
   /** The client address when the host knows it (the Node redirector's socket); used only without TRUSTED_IP_HEADER. */
@@ -58,7 +59,7 @@ export function createEdgeAppFromConfig(config: EdgeConfig, hooks: HostHooks = {
   const links = createCachedLinkStore(countingLinkStore(createOriginLinkStore(origin), stats));
   const clicks = createBatchingClickSink(origin, {
     maxBuffered: hooks.clickBuffer,
-    maxDelayMs: hooks.clickDelayMs,
+    maxDelayMs: config.clickDelayMs ?? hooks.clickDelayMs,
     stats,
     onDrop: (events, error) => log.error("clicks dropped", { count: events.length, error: String(error) }),
   });

@@ -75,7 +75,7 @@ export async function createDirectEdgeApp(config: RedirectorConfig & { direct: N
   const links = createCachedLinkStore(countingLinkStore(directLinkStore(store), stats));
   const clicks = createBatchingClickSink(directClickPoster(store), {
     maxBuffered: hooks.clickBuffer,
-    maxDelayMs: hooks.clickDelayMs,
+    maxDelayMs: config.clickDelayMs ?? hooks.clickDelayMs,
     onDrop: (events, error) => log.error("clicks dropped", { count: events.length, error: String(error) }),
   });
   const app = createEdgeApp({

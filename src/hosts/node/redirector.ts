@@ -79,6 +79,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
     clickBuffer: config.clickBuffer,
     // A long-lived process: batches every 100 ms (or 500 clicks) instead of 25 ms, a quarter of the
     // origin requests (or stream entries) at the same click rate; shutdown still flushes them all.
+    // EDGE_CLICK_DELAY_MS overrides it.
     clickDelayMs: 100,
     host: "redirector",
     write: stdWrite,
