@@ -7,17 +7,6 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BROWSER_UA, freePort, spawnApp, type RunningApp } from "../support/app-server";
 import { clonePglite } from "../support/templates";
 
-function get(url: string, host: string): Promise<{ status: number; location: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers: { host, "user-agent": BROWSER_UA } }, (response) => {
-        response.resume();
-        resolve({ status: response.statusCode!, location: response.headers.location });
-      })
-      .on("error", reject);
-  });
-}
-
 /** A GET with its own Host header (fetch cannot set one): status, headers and body. */
 function getWithHost(url: string, host: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
@@ -30,6 +19,12 @@ function getWithHost(url: string, host: string): Promise<{ status: number; heade
       })
       .on("error", reject);
   });
+}
+
+/** The same GET, as a redirect: status and location. */
+async function get(url: string, host: string): Promise<{ status: number; location: string | undefined }> {
+  const { status, headers } = await getWithHost(url, host);
+  return { status, location: headers.location };
 }
 
 describe("short domain served through a proxy's Host header", () => {
