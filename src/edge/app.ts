@@ -1,10 +1,10 @@
-import { v7 as uuidv7 } from "uuid";
 import { decide, type Decision } from "@/core/decide";
 import { COUNTED_REASONS, type EdgeLink } from "@/core/link";
 import { verifyLinkPassword } from "@/core/link-password";
 import { anonymizeIp, type RequestFacts } from "@/core/match-rules";
 import { requestIdFrom } from "@/core/request-id";
 import { SLUG_PATTERN } from "@/core/slug";
+import { clickId } from "./click-id";
 import type { ClickSink } from "./click-sink";
 import { parseCookies, passwordCookieName, serializeCookie, signPasswordPass, variantCookieName, verifyPasswordPass } from "./cookies";
 import type { CachedLinkStore, CacheStatus } from "./link-cache";
@@ -431,10 +431,7 @@ async function readSmallForm(request: EdgeRequest, maxBytes: number): Promise<UR
 
 function clickEvent(link: EdgeLink, facts: RequestFacts, decision: Decision, visitor: string | null, now: Date) {
   return {
-    // Time-ordered (UUIDv7, stamped with the click's own time): the click table's primary key then
-    // grows at its right edge instead of at a random leaf per insert, which at millions of clicks
-    // kept most of that index's pages out of cache (docs/decisions/0027-time-ordered-click-ids.md).
-    id: uuidv7({ msecs: now.getTime() }),
+    id: clickId(now.getTime()),
     linkId: link.id,
     workspaceId: link.workspaceId,
     at: now.toISOString(),
