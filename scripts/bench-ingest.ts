@@ -23,8 +23,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { v7 as uuidv7 } from "uuid";
 import type { ClickEvent } from "@/core/link";
+import { clickId } from "@/edge/click-id";
 import { signRequest } from "@/core/protocol";
 import { recordClicks } from "@/server/clicks/ingest";
 import { clickStreamKeys } from "@/server/clicks/stream";
@@ -104,8 +104,7 @@ function makeClicks(linkIds: string[], n: number): ClickEvent[] {
     const skew = Math.floor(linkIds.length * Math.pow(((i * 2654435761) % 1_000_003) / 1_000_003, 2));
     const at = now - (i % 600) * 100; // live traffic: the last minute
     return {
-      // The edge's click ids: UUIDv7 stamped with the click's time (src/edge/app.ts).
-      id: uuidv7({ msecs: at }),
+      id: clickId(at), // the edge's ids: UUIDv7 stamped with the click's time
       linkId: linkIds[skew]!,
       workspaceId: WORKSPACE,
       at: new Date(at).toISOString(),
