@@ -26,6 +26,7 @@ import crawlers from "crawler-user-agents";
 import pg from "pg";
 import UserAgent from "user-agents";
 import { ensureBuild } from "./build-if-stale.mjs";
+import { ensureRedirectorBuild } from "./build-redirector.mjs";
 import { admin, freePort, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -272,8 +273,9 @@ async function main() {
   const children = [];
   const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
   try {
-    log("building Signpost (if the sources changed)");
+    log("building Signpost and the redirector's bundle (if the sources changed)");
     ensureBuild({ quiet: true });
+    await ensureRedirectorBuild({ quiet: true });
     const baselineDir = path.join(root, "tmp", "bench-next-baseline");
     writeBaselineApp(baselineDir);
     log("building the do-nothing Next baseline");
@@ -326,7 +328,7 @@ async function main() {
     const redirector = await spawnUntil(
       "signpost redirector",
       process.execPath,
-      [...PROFILE, "--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
+      [...PROFILE, "scripts/start-redirector.mjs"],
       // DATABASE_URL emptied: this one is the origin-protocol redirector.
       { ...hostEnv, ORIGIN_URL: originUrl, REDIRECTOR_PORT: String(redirectorPort), DATABASE_URL: "" },
       root,
@@ -391,7 +393,7 @@ async function main() {
     const direct = await spawnUntil(
       directName,
       process.execPath,
-      [...PROFILE, "--conditions=react-server", "--import", "tsx", "src/hosts/node/main.ts"],
+      [...PROFILE, "scripts/start-redirector.mjs"],
       { ...hostEnv, ...directEnv, ORIGIN_URL: `http://127.0.0.1:${await freePort()}`, REDIRECTOR_PORT: String(directPort) },
       root,
       async () => (await statusWithHost(`http://127.0.0.1:${directPort}/b0`, SHORT_HOST)) === 302,

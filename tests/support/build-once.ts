@@ -1,10 +1,16 @@
 // @ts-expect-error -- plain ESM script without types
 import { ensureBuild } from "../../scripts/build-if-stale.mjs";
+// @ts-expect-error -- plain ESM script without types
+import { ensureRedirectorBuild } from "../../scripts/build-redirector.mjs";
 import { preparePgliteTemplate, preparePostgresTemplate } from "./templates";
 
-/** End-to-end tests: one shared `next build` for every server the tests start, plus templates. */
+/**
+ * End-to-end tests: one shared `next build` for every server the tests start, the standalone
+ * redirector's bundle, and the database templates.
+ */
 export default async function setup() {
   (ensureBuild as (options: { quiet: boolean }) => boolean)({ quiet: true });
+  await (ensureRedirectorBuild as (options: { quiet: boolean }) => Promise<boolean>)({ quiet: true });
   await preparePgliteTemplate();
   await preparePostgresTemplate();
 }

@@ -1,10 +1,14 @@
-/** Starts the standalone Node redirector (src/hosts/node) as a child process, as `npm run start:redirector` does. */
+/**
+ * Starts the standalone Node redirector (src/hosts/node) as a child process, as `npm run
+ * start:redirector` does: from its bundle in dist/redirector/, which the hosts project's globalSetup
+ * builds (tests/support/build-once.ts).
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = path.join("src", "hosts", "node", "main.ts");
+const START = path.join("scripts", "start-redirector.mjs");
 /** Redis-backed tests run when REDIS_URL is set (CI: redis://127.0.0.1:6379). */
 export const REDIS_URL = process.env.REDIS_URL;
 
@@ -24,8 +28,8 @@ export interface Redirector {
 
 export function spawnRedirector(env: Record<string, string>, command: "node" | "npm" = "node") {
   const fullEnv: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
-  // As `npm run start:redirector` runs it: direct mode loads `server-only` modules (react-server condition).
-  const [file, args] = command === "node" ? [process.execPath, ["--conditions=react-server", "--import", "tsx", MAIN]] : ["npm", ["run", "--silent", "start:redirector"]];
+  // `npm` goes through npm itself, as a user would; `node` runs the script npm runs, without npm.
+  const [file, args] = command === "node" ? [process.execPath, [START]] : ["npm", ["run", "--silent", "start:redirector"]];
   const child: ChildProcess = spawn(file, args, { cwd: root, env: fullEnv as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));

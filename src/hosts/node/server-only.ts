@@ -1,0 +1,3 @@
+// Stands in for the `server-only` package in the redirector bundle (scripts/build-redirector.mjs):
+// the same empty module its react-server export is.
+export {};
