@@ -5,21 +5,14 @@
  * primary serves the sum of its workers' registries (prom-client's AggregatorRegistry asks each
  * worker over the cluster's IPC channel), so one scrape sees the whole redirector.
  */
-import { timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AggregatorRegistry, type Registry } from "prom-client";
+import { metricsAuthorized } from "@/server/observability/metrics-token";
 
 export interface MetricsServer {
   port: number;
   close(): Promise<void>;
-}
-
-function authorized(header: string | undefined, token: string | undefined): boolean {
-  if (!token) return true;
-  const given = Buffer.from(header ?? "");
-  const expected = Buffer.from(`Bearer ${token}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function json(code: string, message: string): string {
@@ -36,7 +29,7 @@ export async function serveMetrics(options: { port: number; hostname?: string; t
     };
     if (path !== "/metrics") return send(404, "application/json", json("not_found", "Only GET /metrics is served on this port"));
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "application/json", json("method_not_allowed", "GET /metrics"));
-    if (!authorized(req.headers.authorization, options.token)) return send(401, "application/json", json("unauthorized", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"));
+    if (!metricsAuthorized(req.headers.authorization, options.token)) return send(401, "application/json", json("unauthorized", "GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"));
     options.collect().then(
       ({ text, contentType }) => send(200, contentType, text),
       (error: unknown) => send(503, "application/json", json("unavailable", `metrics could not be collected: ${String(error)}`)),

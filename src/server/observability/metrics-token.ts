@@ -1,0 +1,14 @@
+import "server-only";
+import { timingSafeEqual } from "node:crypto";
+
+/**
+ * Whether an `Authorization` header may read metrics: always when no METRICS_TOKEN is set, otherwise
+ * only `Bearer <token>` exactly, compared in constant time. The app's /metrics and the standalone
+ * redirector's metrics port both ask this.
+ */
+export function metricsAuthorized(header: string | null | undefined, token: string | undefined): boolean {
+  if (!token) return true;
+  const given = Buffer.from(header ?? "");
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
