@@ -196,6 +196,6 @@ describe("Signpost itself", () => {
     const app = r.entries.filter((e) => e.file.startsWith("src/app/"));
     expect(app.length).toBeGreaterThan(0);
     for (const e of app) expect([e.file, e.runtime]).toEqual([e.file, "node"]);
-    expect(r.entries.find((e) => e.file === "middleware.ts")?.reach?.packages).toEqual(["@noble/hashes", "@opentelemetry/api", "isbot", "ua-parser-js", "zod"]);
+    expect(r.entries.find((e) => e.file === "middleware.ts")?.reach?.packages).toEqual(["@noble/hashes", "@opentelemetry/api", "isbot", "ua-parser-js", "uuid", "zod"]);
   });
 });
