@@ -4,14 +4,15 @@
  * many workers sharing the port; each worker has its own link cache and click buffer.
  *
  * With DATABASE_URL (direct mode, docs/decisions/0015) each process reads links and writes clicks
- * in Postgres / the Redis click stream itself, through the origin's server code; that code is
- * `server-only`, so the entry runs with `node --conditions=react-server --import tsx`.
+ * in Postgres / the Redis click stream itself, through the origin's server code, which is loaded
+ * only then. It runs from the bundle scripts/build-redirector.mjs makes (scripts/start-redirector.mjs),
+ * where that code's `server-only` guard is the empty module; straight from the sources it needs
+ * `node --conditions=react-server --import tsx`.
  */
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
 import { ConfigError, redirectorConfig, tracingConfig, type RedirectorConfig } from "@/config/env";
 import type { NodeTracing } from "@/tracing/node";
-import { clusterMetrics, serveMetrics } from "./metrics";
 import { flushLogs, log, setLogLevel, startRedirector } from "./redirector";
 
 /** Longest a graceful shutdown may take before the process exits anyway (non-zero). */
@@ -117,7 +118,7 @@ function runPrimary(workers: number, config: RedirectorConfig): void {
   // Direct mode's metrics port: one scrape answers for every worker (their registries, summed).
   if (config.metrics) {
     const { port, token } = config.metrics;
-    serveMetrics({ port, token, collect: clusterMetrics() }).then(
+    import("./metrics").then(({ clusterMetrics, serveMetrics }) => serveMetrics({ port, token, collect: clusterMetrics() })).then(
       (server) => log("info", "redirector metrics listening", { metricsPort: server.port }),
       (error: unknown) => {
         // Like a worker that cannot start (a taken port): stop rather than serve without metrics.

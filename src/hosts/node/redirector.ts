@@ -7,8 +7,10 @@ import type { Background, EdgeApp, EdgeRequest } from "@/edge/app";
 import { createEdgeAppFromConfig } from "@/edge/edge-app-from-config";
 import { createEdgeLogger, type EdgeLogLevel, type LogWrite } from "@/edge/log";
 import { isShortHost } from "@/edge/route-request";
-import { subscribeLinkChanges, type LinkEventSubscription } from "./link-events";
-import { answerClusterMetrics, registryMetrics, serveMetrics, type MetricsServer } from "./metrics";
+// Types only: ioredis (link events) and prom-client (the metrics port) load when configured, which
+// keeps them out of every other redirector's start.
+import type { LinkEventSubscription } from "./link-events";
+import type { MetricsServer } from "./metrics";
 
 export type Log = (level: "info" | "warn" | "error", msg: string, extra?: Record<string, unknown>) => void;
 
@@ -103,6 +105,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
 
   let subscription: LinkEventSubscription | null = null;
   if (config.redisUrl) {
+    const { subscribeLinkChanges } = await import("./link-events");
     subscription = subscribeLinkChanges(config.redisUrl, (domain, key) => cache.evict(domain, key), log);
   }
 
@@ -130,6 +133,7 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
   // the workers' sum (src/hosts/node/main.ts) and each worker answers it over IPC.
   let metricsServer: MetricsServer | null = null;
   if (config.metrics && metrics) {
+    const { answerClusterMetrics, registryMetrics, serveMetrics } = await import("./metrics");
     if (cluster.isWorker) answerClusterMetrics(metrics());
     else {
       try {
