@@ -36,7 +36,7 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        test: { name: "unit", environment: "node", include: ["src/server/**/*.test.ts", "scripts/**/*.test.ts"], env },
+        test: { name: "unit", environment: "node", include: ["src/server/**/*.test.ts", "src/hosts/**/*.test.ts", "scripts/**/*.test.ts"], env },
       },
       {
         // Real databases: PGlite always, Postgres too when DATABASE_URL is set.

@@ -4,7 +4,7 @@ import { handle } from "@/server/api/handler";
 import { clickStreamKeys } from "@/server/clicks/stream";
 import { getDatabase } from "@/server/db/client";
 import { metricsRegistry } from "@/server/observability/metrics";
-import { metricsAuthorized } from "@/server/observability/metrics-token";
+import { metricsAuthorized } from "@/hosts/node/metrics-token";
 import { observabilityRedis } from "@/server/observability/redis";
 
 /** Prometheus metrics of this process. With METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */

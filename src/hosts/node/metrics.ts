@@ -8,7 +8,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AggregatorRegistry, type Registry } from "prom-client";
-import { metricsAuthorized } from "@/server/observability/metrics-token";
+import { metricsAuthorized } from "./metrics-token";
 
 export interface MetricsServer {
   port: number;
