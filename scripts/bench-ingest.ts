@@ -33,6 +33,8 @@ import { link, organization } from "@/server/db/schema";
 // @ts-expect-error -- plain ESM script without types
 import { ensureBuild } from "./build-if-stale.mjs";
 // @ts-expect-error -- plain ESM script without types
+import { ensureNodeBuild } from "./build-node.mjs";
+// @ts-expect-error -- plain ESM script without types
 import { admin, freePort, startChild, stopChild, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -249,6 +251,7 @@ async function main(): Promise<void> {
     await database.close();
 
     ensureBuild({ quiet: true });
+    await ensureNodeBuild({ quiet: true });
     const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 
     for (const mode of ["postgres", ...(redisUrl ? ["redis"] : [])] as const) {
@@ -262,7 +265,7 @@ async function main(): Promise<void> {
       const workers: Child[] = [];
       if (mode === "redis") {
         for (let i = 0; i < WORKERS; i++) {
-          const worker = start(["--conditions=react-server", "--import", "tsx", "src/worker/main.ts"], { ...env, CLICK_CONSUMERS: "1" });
+          const worker = start(["scripts/worker.mjs"], { ...env, CLICK_CONSUMERS: "1" });
           workers.push(worker);
           running.push(worker);
         }

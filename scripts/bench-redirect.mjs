@@ -26,7 +26,7 @@ import crawlers from "crawler-user-agents";
 import pg from "pg";
 import UserAgent from "user-agents";
 import { ensureBuild } from "./build-if-stale.mjs";
-import { ensureRedirectorBuild } from "./build-redirector.mjs";
+import { ensureNodeBuild } from "./build-node.mjs";
 import { admin, freePort, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -273,9 +273,9 @@ async function main() {
   const children = [];
   const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
   try {
-    log("building Signpost and the redirector's bundle (if the sources changed)");
+    log("building Signpost and the redirector's and worker's bundle (if the sources changed)");
     ensureBuild({ quiet: true });
-    await ensureRedirectorBuild({ quiet: true });
+    await ensureNodeBuild({ quiet: true });
     const baselineDir = path.join(root, "tmp", "bench-next-baseline");
     writeBaselineApp(baselineDir);
     log("building the do-nothing Next baseline");
@@ -381,7 +381,7 @@ async function main() {
       worker = await spawnUntil(
         "click worker",
         process.execPath,
-        [...PROFILE, "--conditions=react-server", "--import", "tsx", "src/worker/main.ts"],
+        [...PROFILE, "scripts/worker.mjs"],
         // Its readiness is its "worker ready" info line: at info level whatever LOG_LEVEL the hosts get.
         { ...directEnv, APP_URL: originUrl, SIGNPOST_SECRET: SECRET, LOG_LEVEL: "info" },
         root,

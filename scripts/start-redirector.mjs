@@ -1,11 +1,11 @@
 // `npm run start:redirector`: the standalone redirector (src/hosts/node), from its bundle in
-// dist/redirector/, built first when missing or older than the sources (scripts/build-redirector.mjs).
+// dist/node/, built first when missing or older than the sources (scripts/build-node.mjs).
 // Its worker processes (REDIRECTOR_WORKERS) run this file too, and find the bundle current.
 import { pathToFileURL } from "node:url";
-import { ensureRedirectorBuild, REDIRECTOR_ENTRY } from "./build-redirector.mjs";
+import { ensureNodeBuild, REDIRECTOR_ENTRY } from "./build-node.mjs";
 
 try {
-  await ensureRedirectorBuild();
+  await ensureNodeBuild();
 } catch (error) {
   console.error(`Signpost: bundling the redirector failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -1,13 +1,17 @@
-// `npm run worker`: a click-pipeline worker (src/worker/main.ts) with the same defaults as `npm start`.
-// Runs the TypeScript entry through tsx, with the "react-server" condition so server-only modules load.
-import { spawn } from "node:child_process";
-import { root, withDefaults } from "./lib/env-defaults.mjs";
+// `npm run worker`: a click-pipeline worker (src/worker/main.ts) with the same defaults as `npm start`,
+// from its bundle in dist/node/, built first when missing or older than the sources
+// (scripts/build-node.mjs). SIGTERM / SIGINT reach the worker itself: it finishes its batch and exits.
+import { pathToFileURL } from "node:url";
+import { ensureNodeBuild, WORKER_ENTRY } from "./build-node.mjs";
+import { withDefaults } from "./lib/env-defaults.mjs";
 
-const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "src/worker/main.ts"], {
-  cwd: root,
-  env: withDefaults(process.env),
-  stdio: "inherit",
-});
-// The worker finishes its batch on SIGTERM / SIGINT; pass them on and exit with its code.
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+try {
+  await ensureNodeBuild();
+} catch (error) {
+  console.error(`Signpost: bundling the worker failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+Object.assign(process.env, withDefaults(process.env));
+// Stack traces in its logs name the TypeScript sources (the bundle carries source maps).
+process.setSourceMapsEnabled(true);
+await import(pathToFileURL(WORKER_ENTRY).href);

@@ -142,7 +142,7 @@ describe.skipIf(!REDIS_URL || !process.env.DATABASE_URL)("tracing a click throug
     // The app only enqueues (CLICK_CONSUMERS=0); `npm run worker`'s entry stores.
     app = await startApp("postgres", { ...tracingEnv(receiver), REDIS_URL: REDIS_URL!, CLICK_CONSUMERS: "0" });
     apiKey = await setUp(app);
-    worker = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join("src", "worker", "main.ts")], {
+    worker = spawn(process.execPath, [path.join("scripts", "worker.mjs")], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? "",

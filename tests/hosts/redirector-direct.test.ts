@@ -46,7 +46,7 @@ interface Worker {
 
 /** `npm run worker` (as scripts/worker.mjs runs it): stores clicks from the stream into Postgres. */
 async function startWorker(env: Record<string, string>): Promise<Worker> {
-  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join("src", "worker", "main.ts")], {
+  const child = spawn(process.execPath, [path.join("scripts", "worker.mjs")], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],

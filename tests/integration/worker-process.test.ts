@@ -52,7 +52,7 @@ describe.skipIf(!process.env.DATABASE_URL || !REDIS_URL)("worker processes on Po
   });
 
   function startWorker(): Worker {
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", path.join("src", "worker", "main.ts")], {
+    const child = spawn(process.execPath, [path.join("scripts", "worker.mjs")], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? "",

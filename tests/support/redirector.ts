@@ -1,6 +1,6 @@
 /**
  * Starts the standalone Node redirector (src/hosts/node) as a child process, as `npm run
- * start:redirector` does: from its bundle in dist/redirector/, which the hosts project's globalSetup
+ * start:redirector` does: from its bundle in dist/node/, which the hosts project's globalSetup
  * builds (tests/support/build-once.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";

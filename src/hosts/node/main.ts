@@ -5,7 +5,7 @@
  *
  * With DATABASE_URL (direct mode, docs/decisions/0015) each process reads links and writes clicks
  * in Postgres / the Redis click stream itself, through the origin's server code, which is loaded
- * only then. It runs from the bundle scripts/build-redirector.mjs makes (scripts/start-redirector.mjs),
+ * only then. It runs from the bundle scripts/build-node.mjs makes (scripts/start-redirector.mjs),
  * where that code's `server-only` guard is the empty module; straight from the sources it needs
  * `node --conditions=react-server --import tsx`.
  */

@@ -1,3 +1,3 @@
-// Stands in for the `server-only` package in the redirector bundle (scripts/build-redirector.mjs):
+// Stands in for the `server-only` package in the redirector and worker bundle (scripts/build-node.mjs):
 // the same empty module its react-server export is.
 export {};
