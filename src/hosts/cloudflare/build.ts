@@ -1,6 +1,6 @@
 /**
- * Bundles the Worker (worker.ts) into one ESM file for workerd: `npm run build:worker` writes
- * dist/worker.mjs, which wrangler.toml deploys as is and the tests run in Miniflare.
+ * Bundles the Worker (worker.ts) into one ESM file for workerd: `npm run build:cloudflare` writes
+ * dist/cloudflare/worker.mjs, which wrangler.toml deploys as is and the tests run in Miniflare.
  * Node-side build tooling: never imported by the Worker itself.
  */
 import { build } from "esbuild";
@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
+/** Where `npm run build:cloudflare` writes the bundle (relative to the repository; wrangler.toml's `main`). */
+export const WORKER_BUNDLE = "dist/cloudflare/worker.mjs";
 
 export async function bundleWorker(outfile: string): Promise<{ outfile: string; bytes: number }> {
   const result = await build({
@@ -35,7 +37,7 @@ export async function bundleWorker(outfile: string): Promise<{ outfile: string; 
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const outfile = path.resolve(root, process.argv[2] ?? "dist/worker.mjs");
+  const outfile = path.resolve(root, process.argv[2] ?? WORKER_BUNDLE);
   const { bytes } = await bundleWorker(outfile);
   console.log(`${path.relative(root, outfile)}: ${(bytes / 1024).toFixed(1)} KiB`);
 }
