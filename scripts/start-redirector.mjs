@@ -3,6 +3,7 @@
 // Its worker processes (REDIRECTOR_WORKERS) run this file too, and find the bundle current.
 import { pathToFileURL } from "node:url";
 import { ensureNodeBuild, REDIRECTOR_ENTRY } from "./build-node.mjs";
+import { root } from "./lib/env-defaults.mjs";
 
 try {
   await ensureNodeBuild();
@@ -12,4 +13,6 @@ try {
 }
 // Stack traces in its logs name the TypeScript sources (the bundle carries source maps).
 process.setSourceMapsEnabled(true);
+// Direct mode's server code finds drizzle/ (migrations) and the shipped GeoIP database from the working folder.
+process.chdir(root);
 await import(pathToFileURL(REDIRECTOR_ENTRY).href);

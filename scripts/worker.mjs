@@ -3,7 +3,7 @@
 // (scripts/build-node.mjs). SIGTERM / SIGINT reach the worker itself: it finishes its batch and exits.
 import { pathToFileURL } from "node:url";
 import { ensureNodeBuild, WORKER_ENTRY } from "./build-node.mjs";
-import { withDefaults } from "./lib/env-defaults.mjs";
+import { root, withDefaults } from "./lib/env-defaults.mjs";
 
 try {
   await ensureNodeBuild();
@@ -12,6 +12,8 @@ try {
   process.exit(1);
 }
 Object.assign(process.env, withDefaults(process.env));
+// The server code finds drizzle/ (migrations) and the shipped GeoIP database from the working folder.
+process.chdir(root);
 // Stack traces in its logs name the TypeScript sources (the bundle carries source maps).
 process.setSourceMapsEnabled(true);
 await import(pathToFileURL(WORKER_ENTRY).href);
