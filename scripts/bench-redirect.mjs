@@ -9,6 +9,10 @@
 //
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test [REDIS_URL=redis://127.0.0.1:6379] npm run bench:redirect [-- --duration 10 --runs 3]
 //
+// `--next-worker` (needs REDIS_URL): next start runs with CLICK_CONSUMERS=0 and a `npm run worker`
+// process stores its clicks, as a deployment after redirect throughput would run it; by default its
+// own in-process consumer does (the app's default with Redis).
+//
 // `--json <file>` also writes the figures as JSON (for `npm run bench`); the console output is the same.
 // `--profile <dir>` writes a V8 CPU profile of Signpost's next start, each redirector and the worker there (open in
 // Chrome DevTools or speedscope) to see where a host's time goes.
@@ -40,6 +44,8 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     // V8 CPU profiles of the Signpost Node processes (next start, redirectors, worker), written on their exit.
     profile: { type: "string" },
+    // next start's clicks stored by a separate worker process (CLICK_CONSUMERS=0); needs REDIS_URL.
+    "next-worker": { type: "boolean", default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -51,6 +57,11 @@ const SHORT_HOST = "short.bench";
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 const PROFILE = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
 
+const NEXT_WORKER = args["next-worker"];
+if (NEXT_WORKER && !process.env.REDIS_URL) {
+  console.error("bench:redirect --next-worker needs REDIS_URL (the click stream the worker consumes).");
+  process.exit(2);
+}
 if (!process.env.DATABASE_URL) {
   console.error("bench:redirect needs DATABASE_URL (any Postgres server; a bench database is created and dropped).");
   process.exit(2);
@@ -285,6 +296,9 @@ async function main() {
     });
 
     const [ceilingPort, baselinePort, originPort, redirectorPort, directPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    // With --next-worker, next start's clicks go onto a stream of their own that a separate worker stores.
+    const nextPrefix = `bench-next-${dbName}:`;
+    const nextClickEnv = NEXT_WORKER ? { CLICK_CONSUMERS: "0", REDIS_KEY_PREFIX: nextPrefix } : {};
     const hostEnv = { SIGNPOST_SECRET: SECRET, SHORT_DOMAINS: SHORT_HOST, GEO_HEADERS: "vercel", TRUSTED_IP_HEADER: "x-real-ip" };
 
     const ceiling = await spawnUntil("ceiling", process.execPath, ["-e", ceilingScript], { PORT: String(ceilingPort) }, root, async () => (await fetch(`http://127.0.0.1:${ceilingPort}/`, { redirect: "manual" })).status === 302);
@@ -296,11 +310,22 @@ async function main() {
       process.execPath,
       [...PROFILE, nextBin, "start", "-p", String(originPort)],
       // EDGE_CLICK_DELAY_MS as `npm start` sets it for a long-lived process (scripts/start.mjs).
-      { ...hostEnv, DATABASE_URL: databaseUrl, APP_URL: `http://127.0.0.1:${originPort}`, EDGE_CLICK_DELAY_MS: "100" },
+      { ...hostEnv, DATABASE_URL: databaseUrl, APP_URL: `http://127.0.0.1:${originPort}`, EDGE_CLICK_DELAY_MS: "100", ...nextClickEnv },
       root,
       async () => (await fetch(`http://127.0.0.1:${originPort}/api/v1/setup`)).status === 200,
     );
     children.push(origin.child);
+    if (NEXT_WORKER) {
+      const nextWorker = await spawnUntil(
+        "next start's click worker",
+        process.execPath,
+        [...PROFILE, "scripts/worker.mjs"],
+        { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: "10", ...nextClickEnv, APP_URL: `http://127.0.0.1:${originPort}`, SIGNPOST_SECRET: SECRET, LOG_LEVEL: "info" },
+        root,
+        async (output) => output().includes('"msg":"worker ready"'),
+      );
+      children.push(nextWorker.child);
+    }
     const originUrl = `http://127.0.0.1:${originPort}`;
 
     const setup = await (
@@ -411,7 +436,7 @@ async function main() {
     report.missPath.push(directMiss);
     if (withRedis) {
       const redis = new Redis(process.env.REDIS_URL);
-      await redis.del(`${directPrefix}clicks`, `${directPrefix}clicks:dead`).catch(() => {});
+      await redis.del(`${directPrefix}clicks`, `${directPrefix}clicks:dead`, `${nextPrefix}clicks`, `${nextPrefix}clicks:dead`).catch(() => {});
       redis.disconnect();
     }
     report.hosts = results;
@@ -439,7 +464,7 @@ const rows = report.hosts.map((h) => [
 const header = ["host", "req/s", "p50 ms", "p99 ms", "RSS MB", "CPU µs/req", "machine µs/req", "× ceiling", "redirects / clicks stored"];
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => String(r[i]).length)));
 const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ");
-console.log(`\nbench:redirect — ${CONNECTIONS} connections, ${WARMUP}s warm-up + ${RUNS} × ${DURATION}s, ${LINKS} links, ${userAgents.length} user agents (${bots.length} bots)\n`);
+console.log(`\nbench:redirect — ${CONNECTIONS} connections, ${WARMUP}s warm-up + ${RUNS} × ${DURATION}s, ${LINKS} links, ${userAgents.length} user agents (${bots.length} bots)${NEXT_WORKER ? "; next start with CLICK_CONSUMERS=0, its clicks stored by a separate worker" : ""}\n`);
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const row of rows) console.log(line(row));
@@ -461,7 +486,7 @@ console.log("\nclicks stored may exceed redirects counted by up to 50 per load p
 console.log("\ngoals:");
 for (const [label, ok] of checks) console.log(`  ${ok ? "✔" : "✘"} ${label}`);
 if (args.json) {
-  const config = { connections: CONNECTIONS, warmupSeconds: WARMUP, runs: RUNS, durationSeconds: DURATION, links: LINKS, userAgents: userAgents.length, bots: bots.length, redis: Boolean(process.env.REDIS_URL) };
+  const config = { connections: CONNECTIONS, warmupSeconds: WARMUP, runs: RUNS, durationSeconds: DURATION, links: LINKS, userAgents: userAgents.length, bots: bots.length, redis: Boolean(process.env.REDIS_URL), nextWorker: NEXT_WORKER };
   writeFileSync(args.json, JSON.stringify({ bench: "redirect", config, ...report, checks: checks.map(([label, ok]) => ({ label, ok })) }, null, 2));
 }
 const lost = checks.slice(3).some(([, ok]) => !ok);
