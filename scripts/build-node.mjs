@@ -8,23 +8,23 @@
 // fingerprint as the Next build's).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { sourceFingerprint } from "./build-if-stale.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 export const NODE_DIST = path.join(root, "dist", "node");
-export const REDIRECTOR_ENTRY = path.join(NODE_DIST, "redirector.mjs");
-export const WORKER_ENTRY = path.join(NODE_DIST, "worker.mjs");
+/** Each bundled process: its output name (`<name>.mjs`) and its TypeScript entry. */
+const ENTRIES = {
+  redirector: path.join(root, "src", "hosts", "node", "main.ts"),
+  worker: path.join(root, "src", "worker", "main.ts"),
+};
 const INPUTS = ["src", "package.json", "package-lock.json", "tsconfig.json"];
 
 /** Bundles into `outdir`: redirector.mjs, worker.mjs and their chunks, with source maps. Returns esbuild's metafile. */
 export async function bundleNode(outdir) {
   const result = await build({
-    entryPoints: {
-      redirector: path.join(root, "src", "hosts", "node", "main.ts"),
-      worker: path.join(root, "src", "worker", "main.ts"),
-    },
+    entryPoints: ENTRIES,
     outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
@@ -44,10 +44,10 @@ export async function bundleNode(outdir) {
   return result.metafile;
 }
 
-/** Whether `dir` holds both entries, built from sources with this fingerprint. */
+/** Whether `dir` holds every entry, built from sources with this fingerprint. */
 function current(dir, fingerprint) {
   const stamp = path.join(dir, "fingerprint");
-  return existsSync(path.join(dir, "redirector.mjs")) && existsSync(path.join(dir, "worker.mjs")) && existsSync(stamp) && readFileSync(stamp, "utf8") === fingerprint;
+  return Object.keys(ENTRIES).every((name) => existsSync(path.join(dir, `${name}.mjs`))) && existsSync(stamp) && readFileSync(stamp, "utf8") === fingerprint;
 }
 
 /** Bundles unless `dir` (dist/node) matches the sources. Returns whether it built. */
@@ -59,7 +59,6 @@ export async function ensureNodeBuild({ quiet = false, dir = NODE_DIST } = {}) {
   // Names of its own: two builders (say a test run's setups, in one process) never share a folder.
   const tag = `${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
   const staging = `${dir}.${tag}.tmp`;
-  rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
     await bundleNode(staging);
@@ -82,6 +81,23 @@ export async function ensureNodeBuild({ quiet = false, dir = NODE_DIST } = {}) {
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs one bundled process (`redirector` or `worker`) in this process: the bundle built first when
+ * missing or older than the sources, source-mapped stack traces, and the project root as working
+ * folder (the server code finds drizzle/ and the shipped GeoIP database from there).
+ */
+export async function runBundled(name) {
+  try {
+    await ensureNodeBuild();
+  } catch (error) {
+    console.error(`Signpost: bundling the ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  process.setSourceMapsEnabled(true);
+  process.chdir(root);
+  await import(pathToFileURL(path.join(NODE_DIST, `${name}.mjs`)).href);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
