@@ -13,8 +13,8 @@
 //    unlogged table cost the same as from a logged one.
 // 3. Builds click_rollup_hour, click_rollup_day and click_visitor_hour from the raw rows with
 //    set-based INSERT … SELECT … GROUP BY, following recordClicks' rules (src/server/clicks/rollups.ts):
-//    counted humans and all bots, dimension "all" value "" plus every CLICK_DIMENSIONS value ("" when
-//    unknown, regions "US-CA", rule/variant as their index), UTC hour and day buckets, one visitor
+//    counted humans and all bots, dimension "all" value "" plus every known CLICK_DIMENSIONS value
+//    (no row when unknown, regions "US-CA", rule/variant as their index), UTC hour and day buckets, one visitor
 //    row per link × hour × visitor × is_bot × variant (-1 when none). Then the workspace-wide tables
 //    the same way (and with the statements of migrations 0010 and 0011's backfills): rollups summed over
 //    links, the daily visitor sets (every visitor; people only, each with the UTC hours of its first
@@ -242,7 +242,7 @@ async function main() {
           ([dimension, value]) => `
           insert into ${table} (workspace_id, link_id, bucket, dimension, value, is_bot, clicks)
           select workspace_id, link_id, date_trunc('${unit}', clicked_at, 'UTC'), '${dimension}', ${value}, is_bot, count(*)
-          from click where ${ROLLED}
+          from click where ${ROLLED}${dimension === "all" ? "" : ` and ${value} <> ''`}
           group by workspace_id, link_id, 3, 5, is_bot`,
         ),
       );
@@ -324,11 +324,14 @@ async function main() {
     const { rows: checks } = await one.query(`
       select (select count(*) from click where ${ROLLED})::bigint as rolled,
              (select count(*) from click)::bigint as raw,
-             (select min(s) from (select sum(clicks) s from click_rollup_hour group by dimension) x)::bigint as hour_min,
+             (select sum(clicks) from click_rollup_hour where dimension = 'all')::bigint as hour_all,
              (select max(s) from (select sum(clicks) s from click_rollup_hour group by dimension) x)::bigint as hour_max,
              (select sum(clicks) from click_rollup_day where dimension = 'all')::bigint as day_all,
-             (select min(s) from (select sum(clicks) s from click_workspace_rollup_hour group by dimension) x)::bigint as ws_hour_min,
+             (select sum(clicks) from click_workspace_rollup_hour where dimension = 'all')::bigint as ws_hour_all,
              (select max(s) from (select sum(clicks) s from click_workspace_rollup_day group by dimension) x)::bigint as ws_day_max,
+             (select count(*) from click where ${ROLLED} and country is not null and country <> '')::bigint as rolled_country,
+             (select sum(clicks) from click_rollup_hour where dimension = 'country')::bigint as hour_country,
+             (select sum(clicks) from click_workspace_rollup_day where dimension = 'country')::bigint as ws_day_country,
              (select count(*) from (select distinct visitor_id, (clicked_at at time zone 'UTC')::date from click where visitor_id is not null and not is_bot and ${ROLLED}) v)::bigint as people_days,
              (select sum(visitors) from click_uniques_day where not with_bots)::bigint as people_counted,
              (select sum(visitors) from click_uniques_span where not with_bots)::bigint as people_spanned,
@@ -341,7 +344,9 @@ async function main() {
              (select count(*) from click_visitor_hour)::bigint as visitor_rows,
              pg_size_pretty(pg_database_size(current_database())) as size`);
     const c = checks[0];
-    const addsUp = [c.hour_min, c.hour_max, c.day_all, c.ws_hour_min, c.ws_day_max].every((n) => n === c.rolled) && c.people_days === c.people_counted && c.people_days === c.people_spanned && c.link_people_days === c.link_people_spanned;
+    // Every table's total is the rolled-up clicks, and no dimension adds up to more (unknown values
+    // have no rows); a dimension's known values add up to the clicks that have one.
+    const addsUp = [c.hour_all, c.hour_max, c.day_all, c.ws_hour_all, c.ws_day_max].every((n) => n === c.rolled) && c.hour_country === c.rolled_country && c.ws_day_country === c.rolled_country && c.people_days === c.people_counted && c.people_days === c.people_spanned && c.link_people_days === c.link_people_spanned;
     if (!(addsUp && Number(c.raw) === CLICKS)) {
       throw new Error(`rollups do not add up: ${JSON.stringify(c)}`);
     }

@@ -190,6 +190,7 @@ describe("parseServerConfig", () => {
       emailFrom: "Signpost <no-reply@localhost>",
       clickConsumers: 1,
       clickClaimIdleSeconds: 30,
+      clickRoundClicks: 10_000,
       clickRetentionDays: 0,
       redisKeyPrefix: "signpost:",
       linkMetadata: true,
@@ -220,9 +221,9 @@ describe("parseServerConfig", () => {
   });
 
   test("click pipeline settings are coerced and range-checked, each error naming its variable", () => {
-    const parsed = parseServerConfig({ SIGNPOST_SECRET: SECRET, CLICK_CONSUMERS: "0", CLICK_CLAIM_IDLE_SECONDS: "5", CLICK_RETENTION_DAYS: "400", REDIS_KEY_PREFIX: "acme:", GEOIP_DATABASE: "/data/GeoLite2-Country.mmdb" });
-    expect(parsed).toMatchObject({ clickConsumers: 0, clickClaimIdleSeconds: 5, clickRetentionDays: 400, redisKeyPrefix: "acme:", geoipDatabase: "/data/GeoLite2-Country.mmdb" });
-    const bad = { CLICK_CONSUMERS: "17", CLICK_CLAIM_IDLE_SECONDS: "0", CLICK_RETENTION_DAYS: "-1", REDIS_KEY_PREFIX: "has space" };
+    const parsed = parseServerConfig({ SIGNPOST_SECRET: SECRET, CLICK_CONSUMERS: "0", CLICK_CLAIM_IDLE_SECONDS: "5", CLICK_ROUND_CLICKS: "2500", CLICK_RETENTION_DAYS: "400", REDIS_KEY_PREFIX: "acme:", GEOIP_DATABASE: "/data/GeoLite2-Country.mmdb" });
+    expect(parsed).toMatchObject({ clickConsumers: 0, clickClaimIdleSeconds: 5, clickRoundClicks: 2500, clickRetentionDays: 400, redisKeyPrefix: "acme:", geoipDatabase: "/data/GeoLite2-Country.mmdb" });
+    const bad = { CLICK_CONSUMERS: "17", CLICK_CLAIM_IDLE_SECONDS: "0", CLICK_ROUND_CLICKS: "100001", CLICK_RETENTION_DAYS: "-1", REDIS_KEY_PREFIX: "has space" };
     for (const [variable, value] of Object.entries(bad)) {
       expect(variables(configErrorOf(() => parseServerConfig({ SIGNPOST_SECRET: SECRET, [variable]: value })))).toEqual([variable]);
     }

@@ -151,6 +151,8 @@ const serverSchema = edgeSchema.extend({
   CLICK_CONSUMERS: z.coerce.number({ error: "must be a number (0-16)" }).int("must be a number (0-16)").min(0, "must be a number (0-16)").max(16, "must be a number (0-16)").default(1),
   /** A click left unacknowledged this long by a consumer (a crashed worker) is claimed by another. */
   CLICK_CLAIM_IDLE_SECONDS: z.coerce.number({ error: "must be a number of seconds (1-3600)" }).int().min(1, "must be a number of seconds (1-3600)").max(3600, "must be a number of seconds (1-3600)").default(30),
+  /** How many clicks a stream consumer gathers into one transaction under load (src/server/clicks/stream.ts). */
+  CLICK_ROUND_CLICKS: z.coerce.number({ error: "must be a number of clicks (1-100000)" }).int("must be a number of clicks (1-100000)").min(1, "must be a number of clicks (1-100000)").max(100_000, "must be a number of clicks (1-100000)").default(10_000),
   /** Raw clicks older than this many days are deleted daily; rollups stay. 0 keeps them forever. */
   CLICK_RETENTION_DAYS: z.coerce.number({ error: "must be a number of days (0 = keep forever)" }).int("must be a whole number of days").min(0, "must be a number of days (0 = keep forever)").max(36_500, "must be at most 36500 days").default(0),
   /** Prefix of Signpost's Redis keys (the click stream), so several installations can share a Redis. */
@@ -303,6 +305,7 @@ function finishServer(raw: z.infer<typeof serverSchema>) {
     redisUrl: raw.REDIS_URL,
     clickConsumers: raw.CLICK_CONSUMERS,
     clickClaimIdleSeconds: raw.CLICK_CLAIM_IDLE_SECONDS,
+    clickRoundClicks: raw.CLICK_ROUND_CLICKS,
     clickRetentionDays: raw.CLICK_RETENTION_DAYS,
     geoipDatabase: raw.GEOIP_DATABASE,
     linkMetadata: raw.LINK_METADATA === "on",
@@ -450,6 +453,7 @@ function readEnv(): Env {
     REDIS_URL: process.env.REDIS_URL,
     CLICK_CONSUMERS: process.env.CLICK_CONSUMERS,
     CLICK_CLAIM_IDLE_SECONDS: process.env.CLICK_CLAIM_IDLE_SECONDS,
+    CLICK_ROUND_CLICKS: process.env.CLICK_ROUND_CLICKS,
     CLICK_RETENTION_DAYS: process.env.CLICK_RETENTION_DAYS,
     GEOIP_DATABASE: process.env.GEOIP_DATABASE,
     LINK_METADATA: process.env.LINK_METADATA,

@@ -34,6 +34,7 @@ export async function startServerProcess(): Promise<void> {
             keys: clickStreamKeys(config.redisKeyPrefix),
             store: (clicks) => recordClicks(clicks, database.db),
             claimIdleMs: config.clickClaimIdleSeconds * 1000,
+            clicksPerRound: config.clickRoundClicks,
           }),
         );
       }

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
           keys: clickStreamKeys(config.redisKeyPrefix),
           store: (clicks) => recordClicks(clicks, database.db),
           claimIdleMs: config.clickClaimIdleSeconds * 1000,
+          clicksPerRound: config.clickRoundClicks,
           log,
         }),
       );

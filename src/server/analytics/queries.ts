@@ -191,7 +191,7 @@ export async function analyticsVariants(ctx: AnalyticsContext, query: VariantsQu
   const [clickCounts, visitorCounts] = await Promise.all([
     queryRows<{ value: string; clicks: unknown }>(
       ctx.db,
-      sql`select s.value, sum(s.clicks) as clicks from (${clickRows(planSources([window.start, window.end], days), scope, "variant", query.includeBots)}) s where s.value <> '' group by s.value`,
+      sql`select s.value, sum(s.clicks) as clicks from (${clickRows(planSources([window.start, window.end], days), scope, "variant", query.includeBots, { unknown: false })}) s where s.value <> '' group by s.value`,
     ),
     queryRows<{ i: number; uniques: unknown }>(ctx.db, uniqueCounts(planUniques([window.start, window.end], scope, linkCounted), scope, query.includeBots, "variant")),
   ]);

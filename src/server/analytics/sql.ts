@@ -159,13 +159,31 @@ const unionAll = (parts: SQL[]) => sql.join(parts.map((part) => sql`(${part})`),
 /**
  * Click counts of the planned sources as rows `(ts, value, is_bot, clicks)`: `ts` is the rollup
  * bucket or the click's time, `value` the dimension's value ("" when unknown). Bots only with
- * `includeBots`.
+ * `includeBots`. Summed by value (and time), the rows give each value's count.
+ *
+ * The rollups have no rows for unknown values (src/server/clicks/rollups.ts), so for a dimension
+ * they also yield each bucket's total as value "" and every known row's count again, negated, as
+ * value "": summed, "" is the total minus the known values. A row stored with value "" (before the
+ * rollups were sparse) cancels itself out the same way. `unknown: false` leaves the unknown value
+ * out (its rows may then be missing) and reads the dimension's rows only.
  */
-export function clickRows(plan: SourcePlan, scope: AnalyticsScope, dimension: ClickDimension | typeof TOTAL_DIMENSION, includeBots: boolean): SQL {
+export function clickRows(
+  plan: SourcePlan,
+  scope: AnalyticsScope,
+  dimension: ClickDimension | typeof TOTAL_DIMENSION,
+  includeBots: boolean,
+  { unknown = true }: { unknown?: boolean } = {},
+): SQL {
   const bots = includeBots ? sql`` : sql` and not r.is_bot`;
   const wide = isWorkspaceWide(scope);
-  const rollup = (table: SQL | typeof clickRollupHour, ranges: TimeRange[]) =>
-    sql`select r.bucket as ts, r.value, r.is_bot, r.clicks from ${table} r where r.dimension = ${dimension} and ${inRanges(sql.raw("r.bucket"), ranges)} and ${scopeCondition("r", scope)}${bots}`;
+  const rollup = (table: SQL | typeof clickRollupHour, ranges: TimeRange[]) => {
+    const where = sql`${inRanges(sql.raw("r.bucket"), ranges)} and ${scopeCondition("r", scope)}${bots}`;
+    if (dimension === TOTAL_DIMENSION || !unknown) return sql`select r.bucket as ts, r.value, r.is_bot, r.clicks from ${table} r where r.dimension = ${dimension} and ${where}`;
+    return sql`select r.bucket as ts, v.value, r.is_bot, v.clicks from ${table} r
+      cross join lateral (select case when r.dimension = ${TOTAL_DIMENSION} then '' else r.value end as value, r.clicks
+                          union all select '', -r.clicks where r.dimension <> ${TOTAL_DIMENSION}) v
+      where r.dimension in (${dimension}, ${TOTAL_DIMENSION}) and ${where}`;
+  };
   const parts: SQL[] = [];
   if (plan.days.length > 0) parts.push(rollup(wide ? sql`${clickWorkspaceRollupDay}` : sql`${clickRollupDay}`, plan.days));
   if (plan.hours.length > 0) parts.push(rollup(wide ? sql`${clickWorkspaceRollupHour}` : sql`${clickRollupHour}`, plan.hours));

@@ -22,6 +22,12 @@ import { markLinkUniquesStale } from "./daily-rollups";
  * with their daily count. Rows are merged in memory first (one row per key per batch), and each
  * table gets one statement with one array parameter per column, whatever the batch size.
  *
+ * The rollups are sparse: a click adds a row for the total (dimension "all") and for each dimension
+ * whose value it knows, none for an unknown one. Region, city, rule and variant are unknown for
+ * most clicks (no geo headers, no rules), so this writes about a third fewer rows than one per
+ * dimension; readers take a dimension's unknown count as the total minus its known values
+ * (src/server/analytics/sql.ts, clickRows). Rows written before, with value "", still add up.
+ *
  * Every statement writes its rows in one fixed order of their keys (the visitor rows in key order,
  * the rollups as `aggregate` lists them), and the statements run in a fixed order, so concurrent
  * batches take row locks in one global order and cannot deadlock. The most contended rows (a
@@ -109,6 +115,8 @@ function aggregate(rows: ClickRow[], bucketMs: number, perLink: boolean): Rollup
     for (let d = 0; d < ROLLUP_DIMENSIONS.length; d++) {
       const dimension = ROLLUP_DIMENSIONS[d]!;
       const value = dimension === TOTAL_DIMENSION ? UNKNOWN_VALUE : dimensionValue(row, dimension);
+      // Sparse: an unknown value has no row; readers take it as the total's rest (see the header).
+      if (value === UNKNOWN_VALUE && dimension !== TOTAL_DIMENSION) continue;
       const counts = group.counts[d]!;
       counts.set(value, (counts.get(value) ?? 0) + 1);
     }

@@ -62,7 +62,8 @@ export async function enqueueClicks(redis: Redis, keys: ClickStreamKeys, clicks:
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   const traceFields = carrier.traceparent ? ["tp", carrier.traceparent] : [];
-  const id = await redis.xadd(keys.stream, "*", "b", JSON.stringify(clicks), ...traceFields);
+  // `n`: the batch's size, so a consumer can size its rounds in clicks without parsing the batch.
+  const id = await redis.xadd(keys.stream, "*", "b", JSON.stringify(clicks), "n", String(clicks.length), ...traceFields);
   if (!id) throw new Error("XADD returned no id");
   return id;
 }
@@ -120,18 +121,23 @@ export interface ClickConsumerOptions {
   /** Unique per consumer; default host-pid-n. */
   name?: string;
   /**
-   * Most entries read per round (each up to 500 clicks); a round is stored in one transaction.
-   * A read returns what is there, so rounds are small when traffic is light (no added delay) and
-   * grow under load, where one transaction for many batches merges their rollup rows and takes the
-   * shared rows' locks once: measured 1,944 clicks/s in rounds of 100 clicks with 8 writers against
-   * 5,452 in rounds of 4,000 with one (docs/click-pipeline.md). Default 32.
+   * Most entries one read takes (each an ingest batch of up to 500 clicks). Default 32.
    */
   entriesPerBatch?: number;
   /**
-   * When a read returns fewer than `entriesPerBatch` new entries, how long the consumer waits for
-   * more before storing the round (once per round). Under load this turns many one-entry
-   * transactions into a few larger ones; when traffic is light it only delays a click's landing by
-   * this much. Default 200 ms; 0 stores at once.
+   * How many clicks a round gathers before it is stored, in one transaction. A read returns what is
+   * there, so rounds are small when traffic is light (no added delay) and grow under load, where
+   * one transaction for many batches merges their rollup rows and takes the shared rows' locks
+   * once: measured 1,944 clicks/s in rounds of 100 clicks with 8 writers against 5,452 in rounds
+   * of 4,000 with one (docs/click-pipeline.md). Sized in clicks, not entries, so a backlog of small
+   * batches is stored in rounds as large as one of full ones. Default 10,000.
+   */
+  clicksPerRound?: number;
+  /**
+   * When a read leaves the round short of `clicksPerRound`, how long the consumer waits for more
+   * before storing it (once per round). Under load this turns many one-entry transactions into a
+   * few larger ones; when traffic is light it only delays a click's landing by this much.
+   * Default 200 ms; 0 stores at once.
    */
   lingerMs?: number;
   /** How long a read waits for new entries. Default 1000 ms. */
@@ -167,6 +173,7 @@ let consumerSerial = 0;
 export async function startClickConsumer(options: ClickConsumerOptions): Promise<ClickConsumer> {
   const name = options.name ?? `${hostname()}-${process.pid}-${++consumerSerial}`;
   const entriesPerBatch = options.entriesPerBatch ?? 32;
+  const clicksPerRound = options.clicksPerRound ?? 10_000;
   const blockMs = options.blockMs ?? 1_000;
   const lingerMs = options.lingerMs ?? 200;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
@@ -214,14 +221,32 @@ export async function startClickConsumer(options: ClickConsumerOptions): Promise
       if (entries.length === 0) ownPendingFirst = false;
       return entries;
     }
-    if (entries.length > 0 && entries.length < entriesPerBatch && lingerMs > 0 && !stopping) {
+    let clicks = entries.reduce((sum, entry) => sum + entryClicks(entry), 0);
+    if (entries.length > 0 && clicks < clicksPerRound && !stopping) {
       // Entries taken here are pending for this consumer like the first ones: a crash while it
       // waits leaves them to be claimed by another.
-      await new Promise((resolve) => setTimeout(resolve, lingerMs));
-      const more = (await reader.xreadgroup("GROUP", group, name, "COUNT", entriesPerBatch - entries.length, "STREAMS", stream, ">")) as [string, Entry[]][] | null;
-      entries.push(...liveEntries(more));
+      if (entries.length < entriesPerBatch && lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+      // Then whatever is queued already, until the round is full or the stream has no more.
+      while (clicks < clicksPerRound && !stopping) {
+        const more = liveEntries((await reader.xreadgroup("GROUP", group, name, "COUNT", entriesPerBatch, "STREAMS", stream, ">")) as [string, Entry[]][] | null);
+        if (more.length === 0) break;
+        entries.push(...more);
+        for (const entry of more) clicks += entryClicks(entry);
+      }
     }
     return entries;
+  }
+
+  /** An entry's click count (field `n`); a batch's limit, 500, for entries written without it. */
+  function entryClicks(entry: Entry): number {
+    const fields = entry[1];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === "n") {
+        const n = Number(fields[i + 1]);
+        if (Number.isSafeInteger(n) && n > 0) return n;
+      }
+    }
+    return 500;
   }
 
   function liveEntries(result: [string, Entry[]][] | null): Entry[] {

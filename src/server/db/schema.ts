@@ -322,7 +322,8 @@ export const click = pgTable(
  * Click rollups, maintained by the click store in the same transaction that inserts the raw rows
  * (so a re-delivered batch, whose rows already exist, adds nothing). One row per link, bucket,
  * dimension and value, humans and bots apart. Dimension "all" (value "") is the plain count; the
- * others are CLICK_DIMENSIONS. An unknown value is "". Only visits that reached something are
+ * others are CLICK_DIMENSIONS, with no row for an unknown value: readers take its count as the
+ * total minus the known values (src/server/clicks/rollups.ts). Only visits that reached something are
  * rolled up: humans with a counted reason, and bots (see src/server/clicks/ingest.ts).
  *
  * No foreign keys: a key check per upserted row was a third of the ingest transaction. The click
