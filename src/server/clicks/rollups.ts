@@ -63,10 +63,14 @@ export function dimensionValue(row: Pick<ClickRow, "country" | "region" | "city"
  * (src/server/clicks/daily-rollups.ts).
  */
 export async function writeRollups(tx: Tx, rows: ClickRow[], daysBefore: number): Promise<void> {
+  // Visitor rows first: they are new rows, which no other batch waits for. A busy link's rollup
+  // rows are then locked for what is left of the transaction; another worker's batch that has the
+  // same link waits for them, so that part is kept short (12,700 against 11,500 clicks/s stored
+  // by two writers in 10,000-click rounds).
+  await insertVisitorHours(tx, rows);
   await upsertLinkRollups(tx, "hour", aggregate(rows, HOUR_MS, true));
   const late = rows.filter((row) => row.clickedAt.getTime() < daysBefore);
   if (late.length > 0) await upsertLinkRollups(tx, "day", aggregate(late, DAY_MS, true));
-  await insertVisitorHours(tx, rows);
   await upsertWorkspaceRollups(tx, "hour", aggregate(rows, HOUR_MS, false));
   await upsertWorkspaceRollups(tx, "day", aggregate(rows, DAY_MS, false));
   await countVisitorDays(tx, rows);
