@@ -170,6 +170,13 @@ export interface ClickConsumer {
 
 let consumerSerial = 0;
 
+/** The value of an entry's field `name` (its first occurrence among the field names), if any. */
+function entryField(entry: Entry, name: string): string | undefined {
+  const fields = entry[1];
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
 export async function startClickConsumer(options: ClickConsumerOptions): Promise<ClickConsumer> {
   const name = options.name ?? `${hostname()}-${process.pid}-${++consumerSerial}`;
   const entriesPerBatch = options.entriesPerBatch ?? 32;
@@ -239,14 +246,8 @@ export async function startClickConsumer(options: ClickConsumerOptions): Promise
 
   /** An entry's click count (field `n`); a batch's limit, 500, for entries written without it. */
   function entryClicks(entry: Entry): number {
-    const fields = entry[1];
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] === "n") {
-        const n = Number(fields[i + 1]);
-        if (Number.isSafeInteger(n) && n > 0) return n;
-      }
-    }
-    return 500;
+    const n = Number(entryField(entry, "n"));
+    return Number.isSafeInteger(n) && n > 0 ? n : 500;
   }
 
   function liveEntries(result: [string, Entry[]][] | null): Entry[] {
@@ -276,14 +277,10 @@ export async function startClickConsumer(options: ClickConsumerOptions): Promise
 
   /** The ingest request's trace context an entry carries (field `tp`), or null. */
   function entryContext(entry: Entry): Context | null {
-    const fields = entry[1];
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] === "tp") {
-        const extracted = propagation.extract(ROOT_CONTEXT, { traceparent: fields[i + 1] });
-        return trace.getSpanContext(extracted) ? extracted : null;
-      }
-    }
-    return null;
+    const traceparent = entryField(entry, "tp");
+    if (traceparent === undefined) return null;
+    const extracted = propagation.extract(ROOT_CONTEXT, { traceparent });
+    return trace.getSpanContext(extracted) ? extracted : null;
   }
 
   /**
