@@ -17,6 +17,7 @@
 import { writeFileSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import { cpus, totalmem } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,7 +36,7 @@ import { ensureBuild } from "./build-if-stale.mjs";
 // @ts-expect-error -- plain ESM script without types
 import { ensureNodeBuild } from "./build-node.mjs";
 // @ts-expect-error -- plain ESM script without types
-import { admin, freePort, startChild, stopChild, withDatabase } from "./lib/bench.mjs";
+import { admin, commandCpuMs, cpuMs, freePort, startChild, stopChild, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
@@ -46,6 +47,11 @@ const { values: args } = parseArgs({
     links: { type: "string", default: "2000" },
     workers: { type: "string", default: "2" },
     "timeout-seconds": { type: "string", default: "300" },
+    // Comma-separated subset of baseline,postgres,redis: profiling one mode needs no other.
+    modes: { type: "string", default: "baseline,postgres,redis" },
+    // Writes a V8 CPU profile of every child (next start, workers) into this folder, for
+    // `node --cpu-prof`-style analysis (Chrome DevTools, speedscope).
+    "cpu-prof": { type: "string" },
     json: { type: "string" },
   },
 });
@@ -55,6 +61,13 @@ const CONCURRENCY = Number(args.concurrency);
 const LINKS = Number(args.links);
 const WORKERS = Number(args.workers);
 const TIMEOUT_MS = Number(args["timeout-seconds"]) * 1000;
+const MODES = new Set(args.modes.split(",").map((mode) => mode.trim()));
+for (const mode of MODES) {
+  if (!["baseline", "postgres", "redis"].includes(mode)) {
+    console.error(`bench:ingest: unknown mode "${mode}" in --modes (baseline, postgres, redis)`);
+    process.exit(2);
+  }
+}
 const SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 // The in-process baseline runs the server's own code, which reads its configuration (plan limits).
 process.env.SIGNPOST_SECRET = SECRET;
@@ -78,7 +91,8 @@ interface Child {
 }
 
 function start(argv: string[], env: Record<string, string>): Child {
-  return startChild(root, argv, { SIGNPOST_SECRET: SECRET, ...env });
+  const profile = args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(args["cpu-prof"])] : [];
+  return startChild(root, [...profile, ...argv], { SIGNPOST_SECRET: SECRET, ...env });
 }
 
 function stop(process_: Child | undefined): Promise<void> {
@@ -186,10 +200,71 @@ interface Result {
   landedPerSecond: number;
   p50: number;
   p99: number;
+  /** CPU per landed click (µs) by where it was spent, while the mode ran; null without /proc. */
+  cpuPerClick: CpuPerClick | null;
 }
 
-/** Posts every batch, `CONCURRENCY` at a time, signed as the edge signs; retries 503 like the edge. */
-async function post(baseUrl: string, batches: ClickEvent[][]): Promise<{ latencies: number[]; seconds: number }> {
+interface CpuPerClick {
+  loadGenerator: number;
+  endpoint: number | null;
+  workers: number | null;
+  postgres: number;
+  redis: number | null;
+  total: number;
+}
+
+/**
+ * Starts a CPU meter over the processes a mode uses: this process (the load generator, or the
+ * store itself in the baseline), the endpoint's and the workers' processes, and every Postgres and
+ * Redis process on this machine (a remote server's CPU is not seen: its figure is then ~0). The
+ * returned function gives each one's CPU per click since the start, in µs.
+ */
+function cpuMeter(children: { endpoint?: Child; workers?: Child[]; redis: boolean }): (clicks: number) => CpuPerClick | null {
+  const pids = (list: Child[]) => list.map((c) => c.child.pid!);
+  const sum = (list: number[]) => list.reduce((total, pid) => total + cpuMs(pid), 0);
+  const read = () => {
+    const own = process.cpuUsage();
+    return {
+      loadGenerator: (own.user + own.system) / 1000,
+      endpoint: children.endpoint ? cpuMs(children.endpoint.child.pid!) : null,
+      workers: children.workers ? sum(pids(children.workers)) : null,
+      postgres: commandCpuMs("postgres"),
+      redis: children.redis ? commandCpuMs("redis-server") : null,
+    };
+  };
+  const before = read();
+  return (clicks) => {
+    const after = read();
+    const per = (key: keyof typeof before) => (after[key] === null || before[key] === null ? null : ((after[key]! - before[key]!) * 1000) / clicks);
+    const figures = { loadGenerator: per("loadGenerator")!, endpoint: per("endpoint"), workers: per("workers"), postgres: per("postgres")!, redis: per("redis") };
+    if (Object.values(figures).some((value) => Number.isNaN(value))) return null;
+    return { ...figures, total: Object.values(figures).reduce<number>((total, value) => total + (value ?? 0), 0) };
+  };
+}
+
+/** One POST on a kept-alive connection: status and body drained. */
+function postOnce(agent: http.Agent, port: number, body: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      { agent, host: "127.0.0.1", port, path: CLICKS_PATH, method: "POST", headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (response) => {
+        response.on("data", () => {});
+        response.on("end", () => resolve(response.statusCode ?? 0));
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+/**
+ * Posts every batch, `CONCURRENCY` at a time, signed as the edge signs; retries 503 like the edge.
+ * node:http on `CONCURRENCY` kept-alive connections, not fetch: the load generator shares the two
+ * cores with what it measures, and fetch spent about 35 µs of CPU per click (3.5 ms per batch).
+ */
+async function post(port: number, batches: ClickEvent[][]): Promise<{ latencies: number[]; seconds: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -200,16 +275,19 @@ async function post(baseUrl: string, batches: ClickEvent[][]): Promise<{ latenci
       for (let attempt = 0; ; attempt++) {
         const headers = await signRequest(SECRET, "POST", CLICKS_PATH, body);
         const t0 = performance.now();
-        const response = await fetch(`${baseUrl}${CLICKS_PATH}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
-        await response.arrayBuffer();
+        const status = await postOnce(agent, port, body, { ...headers });
         latencies.push(performance.now() - t0);
-        if (response.status === 202) break;
-        if (attempt >= 4) throw new Error(`ingest answered ${response.status} after ${attempt + 1} attempts`);
+        if (status === 202) break;
+        if (attempt >= 4) throw new Error(`ingest answered ${status} after ${attempt + 1} attempts`);
         await sleep(100 * 2 ** attempt);
       }
     }
   }
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  try {
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  } finally {
+    agent.destroy();
+  }
   return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
 }
 
@@ -234,11 +312,12 @@ async function main(): Promise<void> {
     }
 
     // ---- baseline: the store itself, in-process ----------------------------------------------
-    {
+    if (MODES.has("baseline")) {
       const events = makeClicks(linkIds, CLICKS);
       const batches = batchesOf(events, BATCH);
       log(`baseline: ${CLICKS} clicks through recordClicks in-process, ${CONCURRENCY} batches at a time`);
       let next = 0;
+      const meter = cpuMeter({ redis: false });
       const started = performance.now();
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -246,8 +325,9 @@ async function main(): Promise<void> {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const cpuPerClick = meter(CLICKS);
       const { stored } = await verify(pool, events);
-      results.push({ mode: "baseline (in-process)", sent: CLICKS, stored, acceptedPerSecond: CLICKS / seconds, landedPerSecond: CLICKS / seconds, p50: 0, p99: 0 });
+      results.push({ mode: "baseline (in-process)", sent: CLICKS, stored, acceptedPerSecond: CLICKS / seconds, landedPerSecond: CLICKS / seconds, p50: 0, p99: 0, cpuPerClick });
       await reset(pool);
     }
     await database.close();
@@ -256,7 +336,7 @@ async function main(): Promise<void> {
     await ensureNodeBuild({ quiet: true });
     const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 
-    for (const mode of ["postgres", ...(redisUrl ? ["redis"] : [])] as const) {
+    for (const mode of (["postgres", "redis"] as const).filter((m) => MODES.has(m) && (m === "postgres" || redisUrl))) {
       const port = await freePort();
       const prefix = `bench-ingest-${randomUUID()}:`;
       const env: Record<string, string> = { DATABASE_URL: url, APP_URL: `http://localhost:${port}`, DATABASE_POOL_MAX: "10" };
@@ -274,7 +354,7 @@ async function main(): Promise<void> {
         for (const worker of workers) await waitFor("worker ready", () => worker.output().includes('"msg":"worker ready"'), 60_000, worker);
       }
       // Warm-up: JIT, connections, route compilation; then a clean table.
-      await post(`http://127.0.0.1:${port}`, batchesOf(makeClicks(linkIds, 20 * BATCH), BATCH));
+      await post(port, batchesOf(makeClicks(linkIds, 20 * BATCH), BATCH));
       await waitFor("warm-up landed", async () => (await countStored(pool)) === 20 * BATCH, 60_000);
       await reset(pool);
 
@@ -282,20 +362,22 @@ async function main(): Promise<void> {
       log(`${mode}: ${CLICKS} clicks in batches of ${BATCH}, ${CONCURRENCY} in flight${mode === "redis" ? `, ${WORKERS} workers` : ""}`);
       const redis = mode === "redis" ? new Redis(redisUrl!) : null;
       const keys = clickStreamKeys(prefix);
+      const meter = cpuMeter({ endpoint: app, workers: mode === "redis" ? workers : undefined, redis: mode === "redis" });
       const started = performance.now();
-      const { latencies, seconds: postSeconds } = await post(`http://127.0.0.1:${port}`, batchesOf(events, BATCH));
+      const { latencies, seconds: postSeconds } = await post(port, batchesOf(events, BATCH));
       // Landed: in postgres mode, every 202 came after the commit. With Redis, a worker deletes
       // an entry only after committing its clicks, so an empty stream means all of them are in
       // Postgres. Asking Redis keeps the wait off the database: counting the click table every
       // 50 ms would take CPU from the workers it measures. verify() then counts every row.
       if (redis) await waitFor(`${mode}: stream drained`, async () => (await redis.xlen(keys.stream)) === 0, TIMEOUT_MS);
       const landedSeconds = (performance.now() - started) / 1000;
+      const cpuPerClick = meter(CLICKS);
       if (redis) {
         await redis.del(keys.stream, keys.deadLetters);
         redis.disconnect();
       }
       const { stored } = await verify(pool, events);
-      results.push({ mode: mode === "redis" ? `redis stream + ${WORKERS} workers` : "postgres (commit per batch)", sent: CLICKS, stored, acceptedPerSecond: CLICKS / postSeconds, landedPerSecond: CLICKS / landedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
+      results.push({ mode: mode === "redis" ? `redis stream + ${WORKERS} workers` : "postgres (commit per batch)", sent: CLICKS, stored, acceptedPerSecond: CLICKS / postSeconds, landedPerSecond: CLICKS / landedSeconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuPerClick });
       for (const worker of workers) await stop(worker);
       await stop(app);
       await reset(pool);
@@ -310,23 +392,33 @@ async function main(): Promise<void> {
     await admin(`drop database if exists ${name} with (force)`).catch(() => {});
   }
 
-  const baseline = results[0]!.landedPerSecond;
+  const baseline = results.find((r) => r.mode.startsWith("baseline"))?.landedPerSecond;
   console.log(`\nbench:ingest — ${CLICKS} clicks per mode, batches of ${BATCH}, ${CONCURRENCY} in flight, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`);
   console.log("| mode | sent | stored | accepted/s | landed/s (with rollups) | vs baseline | p50 ms | p99 ms |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of results) {
-    console.log(`| ${r.mode} | ${r.sent} | ${r.stored} | ${Math.round(r.acceptedPerSecond)} | ${Math.round(r.landedPerSecond)} | ${(r.landedPerSecond / baseline).toFixed(2)}× | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`);
+    console.log(`| ${r.mode} | ${r.sent} | ${r.stored} | ${Math.round(r.acceptedPerSecond)} | ${Math.round(r.landedPerSecond)} | ${baseline ? `${(r.landedPerSecond / baseline).toFixed(2)}×` : "—"} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`);
+  }
+  if (results.some((r) => r.cpuPerClick)) {
+    const us = (value: number | null | undefined) => (value === null || value === undefined ? "—" : value.toFixed(0));
+    console.log("\nCPU per landed click (µs), while each mode ran (the baseline's store runs in the load generator's process):");
+    console.log("| mode | load generator | endpoint | workers | Postgres | Redis | total |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|");
+    for (const r of results) {
+      const c = r.cpuPerClick;
+      if (c) console.log(`| ${r.mode} | ${us(c.loadGenerator)} | ${us(c.endpoint)} | ${us(c.workers)} | ${us(c.postgres)} | ${us(c.redis)} | ${us(c.total)} |`);
+    }
   }
   const redis = results.find((r) => r.mode.startsWith("redis"));
   if (redis) {
     const pass = redis.landedPerSecond >= GOAL_CLICKS_PER_SECOND;
     console.log(`\ngoal: ≥ ${GOAL_CLICKS_PER_SECOND} clicks/s landed with Redis — ${Math.round(redis.landedPerSecond)} — ${pass ? "PASS" : "FAIL"}`);
   } else {
-    console.log("\n(redis mode skipped: REDIS_URL not set)");
+    console.log(`\n(redis mode skipped: ${MODES.has("redis") ? "REDIS_URL not set" : "not in --modes"})`);
   }
   console.log(`lost clicks: 0 (every mode: stored = sent, counters and rollups agree)`);
   if (args.json) {
-    const config = { clicks: CLICKS, batch: BATCH, concurrency: CONCURRENCY, links: LINKS, workers: WORKERS, redis: Boolean(redisUrl) };
+    const config = { modes: [...MODES], clicks: CLICKS, batch: BATCH, concurrency: CONCURRENCY, links: LINKS, workers: WORKERS, redis: Boolean(redisUrl) };
     const goal = { clicksPerSecond: GOAL_CLICKS_PER_SECOND, mode: redis?.mode ?? null, landedPerSecond: redis?.landedPerSecond ?? null, pass: redis ? redis.landedPerSecond >= GOAL_CLICKS_PER_SECOND : null };
     writeFileSync(args.json, JSON.stringify({ bench: "ingest", config, results, goal }, null, 2));
   }

@@ -31,7 +31,7 @@ import pg from "pg";
 import UserAgent from "user-agents";
 import { ensureBuild } from "./build-if-stale.mjs";
 import { ensureNodeBuild } from "./build-node.mjs";
-import { admin, freePort, withDatabase } from "./lib/bench.mjs";
+import { CLOCK_TICKS, admin, cpuMs, freePort, withDatabase } from "./lib/bench.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
@@ -106,19 +106,6 @@ function statusWithHost(url, host) {
     request.on("error", reject);
   });
 }
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuMs(pid) {
-  try {
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th of them.
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
-// USER_HZ: 100 on every Linux build Node supports.
-const CLOCK_TICKS = 100;
 
 /** Busy CPU time of the whole machine so far (ms, all cores, idle and iowait left out), from /proc/stat; NaN elsewhere. */
 function machineBusyMs() {

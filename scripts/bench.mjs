@@ -322,6 +322,20 @@ if (ran.includes("ingest")) {
       ),
     );
     md.push("");
+    const metered = r.results.filter((x) => x.cpuPerClick);
+    if (metered.length > 0) {
+      md.push(
+        "**Where the CPU goes**, per landed click (µs, from /proc, while each mode ran): every process shares this machine's cores, so the total bounds what can land per second (cores ÷ total). In the baseline the store runs in the load generator's process.",
+      );
+      md.push("");
+      md.push(
+        markdownTable(
+          ["mode", "load generator", "endpoint", "workers", "Postgres", "Redis", "total"],
+          metered.map(({ mode, cpuPerClick: c }) => [mode, fmt(c.loadGenerator), fmt(c.endpoint), fmt(c.workers), fmt(c.postgres), fmt(c.redis), fmt(c.total)]),
+        ),
+      );
+      md.push("");
+    }
     if (!r.config.redis) md.push("The Redis mode was skipped: REDIS_URL was not set.\n");
     goals.push(["ingest", `≥ ${fmt(r.goal.clicksPerSecond)} clicks/s landed with Redis (${r.goal.landedPerSecond === null ? "not run" : fmt(r.goal.landedPerSecond)})`, r.goal.pass]);
     goals.push(["ingest", `no click lost (${r.results.map((x) => `${fmt(x.sent)} → ${fmt(x.stored)}`).join(", ")})`, r.results.every((x) => x.stored === x.sent)]);

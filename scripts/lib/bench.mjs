@@ -1,5 +1,6 @@
 // Helpers the benchmark scripts share (bench:redirect, bench:ingest, bench:analytics, bench:timing).
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import pg from "pg";
 
@@ -13,6 +14,49 @@ export async function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+// USER_HZ: 100 on every Linux build Node supports.
+export const CLOCK_TICKS = 100;
+
+/** /proc/<pid>/stat's fields after the parenthesised command name, or null (gone, or not Linux). */
+function statFields(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return { command: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), fields: stat.slice(stat.lastIndexOf(")") + 2).split(" ") };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuMs(pid) {
+  const stat = statFields(pid);
+  // utime and stime are the 12th and 13th fields after the command name.
+  return stat ? ((Number(stat.fields[11]) + Number(stat.fields[12])) * 1000) / CLOCK_TICKS : NaN;
+}
+
+/**
+ * CPU time (ms) used so far by every process on this machine whose command is `command`
+ * ("postgres", "redis-server"), with what their exited children used (a Postgres backend that
+ * ended): the cost of a service running here, whichever connection caused it. NaN without /proc.
+ */
+export function commandCpuMs(command) {
+  let names;
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return NaN;
+  }
+  let ticks = 0;
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = statFields(name);
+    if (stat?.command !== command) continue;
+    // utime, stime, cutime, cstime
+    ticks += Number(stat.fields[11]) + Number(stat.fields[12]) + Number(stat.fields[13]) + Number(stat.fields[14]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
 }
 
 /** `url` pointing at database `name` on the same server. */
