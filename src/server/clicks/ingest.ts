@@ -3,6 +3,7 @@ import { inArray, sql } from "drizzle-orm";
 import { COUNTED_REASONS, type ClickEvent } from "@/core/link";
 import { countClicksOverLimit, withinClickLimits } from "@/server/billing/clicks";
 import { getDb, type Db } from "@/server/db/client";
+import { pgArray, type ArrayElement } from "@/server/db/pg-array";
 import { click, link } from "@/server/db/schema";
 import { CLICKS_PER_EVENT, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
 import { dailyRollupsBefore } from "./daily-rollups";
@@ -134,7 +135,7 @@ function isCounted(reason: string | null): boolean {
  * 20 parameters per click, which at 500-click batches is most of the cost.
  */
 async function insertClicks(tx: Tx, rows: ClickRow[]): Promise<ClickRow[]> {
-  const column = <T>(pick: (row: ClickRow) => T) => sql.param(rows.map(pick));
+  const column = (pick: (row: ClickRow) => ArrayElement) => sql.param(pgArray(rows, pick));
   const result = await tx.execute(sql`
     insert into ${click} (id, link_id, workspace_id, clicked_at, url, is_bot, country, region, city, device, os, browser, language, visitor_id, reason, rule_index, variant_index, user_agent, referrer)
     select * from unnest(
@@ -168,6 +169,6 @@ async function bumpLinkCounters(tx: Tx, rows: ClickRow[]): Promise<void> {
     update ${link} set
       clicks = ${link.clicks} + batch.n,
       last_clicked_at = greatest(${link.lastClickedAt}, batch.last)
-    from unnest(${sql.param(ids)}::text[], ${sql.param(ids.map((id) => perLink.get(id)!.n))}::bigint[], ${sql.param(ids.map((id) => perLink.get(id)!.last.toISOString()))}::timestamptz[]) as batch(id, n, last)
+    from unnest(${sql.param(pgArray(ids, (id) => id))}::text[], ${sql.param(pgArray(ids, (id) => perLink.get(id)!.n))}::bigint[], ${sql.param(pgArray(ids, (id) => perLink.get(id)!.last.toISOString()))}::timestamptz[]) as batch(id, n, last)
     where ${link.id} = batch.id`);
 }

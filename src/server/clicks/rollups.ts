@@ -2,6 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { CLICK_DIMENSIONS, TOTAL_DIMENSION, UNKNOWN_VALUE, type ClickDimension } from "@/core/analytics";
 import type { Db } from "@/server/db/client";
+import { pgArray } from "@/server/db/pg-array";
 import {
   click,
   clickRollupDay,
@@ -142,20 +143,31 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+// Bucket starts as timestamptz text. A round has a handful of distinct buckets and thousands of
+// rows, so each one is formatted once; the cache only ever holds recent hours and days.
+const isoCache = new Map<number, string>();
+function iso(ms: number): string {
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    if (isoCache.size >= 1_000) isoCache.clear();
+    text = new Date(ms).toISOString();
+    isoCache.set(ms, text);
+  }
+  return text;
+}
 
 async function upsertLinkRollups(tx: Tx, unit: "hour" | "day", rows: RollupRow[]): Promise<void> {
   const target = unit === "hour" ? clickRollupHour : clickRollupDay;
   await tx.execute(sql`
     insert into ${target} (workspace_id, link_id, bucket, dimension, value, is_bot, clicks)
     select * from unnest(
-      ${sql.param(rows.map((r) => r.workspaceId))}::text[],
-      ${sql.param(rows.map((r) => r.linkId))}::text[],
-      ${sql.param(rows.map((r) => iso(r.bucket)))}::timestamptz[],
-      ${sql.param(rows.map((r) => r.dimension))}::text[],
-      ${sql.param(rows.map((r) => r.value))}::text[],
-      ${sql.param(rows.map((r) => r.isBot))}::boolean[],
-      ${sql.param(rows.map((r) => r.clicks))}::bigint[])
+      ${sql.param(pgArray(rows, (r) => r.workspaceId))}::text[],
+      ${sql.param(pgArray(rows, (r) => r.linkId))}::text[],
+      ${sql.param(pgArray(rows, (r) => iso(r.bucket)))}::timestamptz[],
+      ${sql.param(pgArray(rows, (r) => r.dimension))}::text[],
+      ${sql.param(pgArray(rows, (r) => r.value))}::text[],
+      ${sql.param(pgArray(rows, (r) => r.isBot))}::boolean[],
+      ${sql.param(pgArray(rows, (r) => r.clicks))}::bigint[])
     on conflict (link_id, bucket, dimension, value, is_bot)
     do update set clicks = ${target}.clicks + excluded.clicks`);
 }
@@ -165,12 +177,12 @@ async function upsertWorkspaceRollups(tx: Tx, unit: "hour" | "day", rows: Rollup
   await tx.execute(sql`
     insert into ${target} (workspace_id, dimension, bucket, value, is_bot, clicks)
     select * from unnest(
-      ${sql.param(rows.map((r) => r.workspaceId))}::text[],
-      ${sql.param(rows.map((r) => r.dimension))}::text[],
-      ${sql.param(rows.map((r) => iso(r.bucket)))}::timestamptz[],
-      ${sql.param(rows.map((r) => r.value))}::text[],
-      ${sql.param(rows.map((r) => r.isBot))}::boolean[],
-      ${sql.param(rows.map((r) => r.clicks))}::bigint[])
+      ${sql.param(pgArray(rows, (r) => r.workspaceId))}::text[],
+      ${sql.param(pgArray(rows, (r) => r.dimension))}::text[],
+      ${sql.param(pgArray(rows, (r) => iso(r.bucket)))}::timestamptz[],
+      ${sql.param(pgArray(rows, (r) => r.value))}::text[],
+      ${sql.param(pgArray(rows, (r) => r.isBot))}::boolean[],
+      ${sql.param(pgArray(rows, (r) => r.clicks))}::bigint[])
     on conflict (workspace_id, dimension, bucket, value, is_bot)
     do update set clicks = ${target}.clicks + excluded.clicks`);
 }
@@ -191,12 +203,12 @@ async function insertVisitorHours(tx: Tx, rows: ClickRow[]): Promise<void> {
   await tx.execute(sql`
     insert into ${clickVisitorHour} (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index)
     select * from unnest(
-      ${sql.param(list.map((r) => r.workspaceId))}::text[],
-      ${sql.param(list.map((r) => r.linkId))}::text[],
-      ${sql.param(list.map((r) => iso(r.bucket)))}::timestamptz[],
-      ${sql.param(list.map((r) => r.visitorId))}::text[],
-      ${sql.param(list.map((r) => r.isBot))}::boolean[],
-      ${sql.param(list.map((r) => r.variantIndex))}::smallint[])
+      ${sql.param(pgArray(list, (r) => r.workspaceId))}::text[],
+      ${sql.param(pgArray(list, (r) => r.linkId))}::text[],
+      ${sql.param(pgArray(list, (r) => iso(r.bucket)))}::timestamptz[],
+      ${sql.param(pgArray(list, (r) => r.visitorId))}::text[],
+      ${sql.param(pgArray(list, (r) => r.isBot))}::boolean[],
+      ${sql.param(pgArray(list, (r) => r.variantIndex))}::smallint[])
     on conflict do nothing`);
 }
 
@@ -251,12 +263,12 @@ async function countVisitorDays(tx: Tx, rows: ClickRow[]): Promise<void> {
     with members as (
       insert into ${clickVisitorDay} as d (workspace_id, day, with_bots, visitor_id, first_hour, last_hour)
       select * from unnest(
-        ${sql.param(list.map((r) => r.workspaceId))}::text[],
-        ${sql.param(list.map((r) => iso(r.day)))}::timestamptz[],
-        ${sql.param(list.map((r) => r.withBots))}::boolean[],
-        ${sql.param(list.map((r) => r.visitorId))}::text[],
-        ${sql.param(list.map((r) => r.firstHour))}::smallint[],
-        ${sql.param(list.map((r) => r.lastHour))}::smallint[])
+        ${sql.param(pgArray(list, (r) => r.workspaceId))}::text[],
+        ${sql.param(pgArray(list, (r) => iso(r.day)))}::timestamptz[],
+        ${sql.param(pgArray(list, (r) => r.withBots))}::boolean[],
+        ${sql.param(pgArray(list, (r) => r.visitorId))}::text[],
+        ${sql.param(pgArray(list, (r) => r.firstHour))}::smallint[],
+        ${sql.param(pgArray(list, (r) => r.lastHour))}::smallint[])
       on conflict (workspace_id, day, with_bots, visitor_id) do update
         set prev_first_hour = d.first_hour, prev_last_hour = d.last_hour,
             first_hour = least(d.first_hour, excluded.first_hour), last_hour = greatest(d.last_hour, excluded.last_hour)
