@@ -3,7 +3,8 @@
  * its first and last click (from the hourly visitor rows the older click store wrote), counts them
  * into click_uniques_span, rebuilds the per-link daily rollup index with its INCLUDE columns, and
  * has autovacuum visit the tables read by index-only scans after a fixed number of inserts; migration
- * 0013 counts each link's visitors of the closed days into click_link_uniques_span.
+ * 0013 counts each link's visitors of the closed days into click_link_uniques_span; migration 0014
+ * leaves a quarter of the per-link rollups' new pages free for HOT updates.
  * The database is migrated to 0010, given rows the way the 0010 click store wrote them, then
  * migrated to the end, on PGlite and (with DATABASE_URL) Postgres.
  */
@@ -71,7 +72,7 @@ async function open(backend: "pglite" | "postgres"): Promise<Target> {
 const DAY = "2025-06-01T00:00:00Z";
 const at = (hour: number) => `'${new Date(Date.parse(DAY) + hour * 3_600_000).toISOString()}'::timestamptz`;
 
-describe.each(backends())("migrations 0011-0013 on %s", (backend) => {
+describe.each(backends())("migrations 0011-0014 on %s", (backend) => {
   const folders: string[] = [];
   afterAll(() => {
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
@@ -160,12 +161,15 @@ describe.each(backends())("migrations 0011-0013 on %s", (backend) => {
       ]);
       const [index] = await target.query<{ def: string }>(`select pg_get_indexdef('click_rollup_day_link_dimension_idx'::regclass) as def`);
       expect(index?.def).toMatch(/\(link_id, dimension, bucket\) INCLUDE \(value, is_bot, clicks\)/);
-      // Autovacuum visits the tables read by index-only scans after a fixed number of inserts.
+      // Autovacuum visits the tables read by index-only scans after a fixed number of inserts;
+      // the per-link rollups, updated by every click round, leave room on their pages for HOT
+      // updates (0014).
       const options = await target.query<{ relname: string; reloptions: string[] }>(
-        `select relname, reloptions from pg_class where relname in ('click_rollup_day', 'click_visitor_hour') order by relname`,
+        `select relname, reloptions from pg_class where relname in ('click_rollup_day', 'click_rollup_hour', 'click_visitor_hour') order by relname`,
       );
       expect(options.map((o) => [o.relname, [...o.reloptions].sort()])).toEqual([
-        ["click_rollup_day", ["autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=20000"]],
+        ["click_rollup_day", ["autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=20000", "fillfactor=75"]],
+        ["click_rollup_hour", ["fillfactor=75"]],
         ["click_visitor_hour", ["autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=100000"]],
       ]);
     } finally {
