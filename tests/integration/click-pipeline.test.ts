@@ -17,6 +17,7 @@ import { enrichClick, geoDatabase, type StoredClick } from "@/server/clicks/enri
 import { dimensionValue, recordClicks } from "@/server/clicks/ingest";
 import { createClickIngest, ingestCounters } from "@/server/clicks/pipeline";
 import { clickStreamKeys, clickStreamStats, ensureClickGroup, startClickConsumer, type ClickStreamKeys } from "@/server/clicks/stream";
+import { ARRAY_LITERAL_BUDGET } from "@/server/db/pg-array";
 import * as schema from "@/server/db/schema";
 import { pruneClicks } from "@/server/jobs/prune-clicks";
 import { click, clickRollupDay, clickRollupHour, clickVisitorHour, link, organization } from "@/server/db/schema";
@@ -141,6 +142,53 @@ describe.each(backends())("click pipeline on %s", (backend) => {
     const again = await Promise.all([recordClicks(batches[1]!), recordClicks(batches[1]!)]);
     expect(again.map((r) => r.accepted)).toEqual([0, 0]);
     await expectExactlyOnce(linkIds, events);
+  });
+
+  test("a round larger than one statement's chunk: every chunk is stored once, and visitor counts add up across chunks", async () => {
+    // A workspace of its own: the daily visitor counts are per workspace.
+    const workspace = "org_pipeline_chunks";
+    await db().insert(organization).values({ id: workspace, name: "Chunks", slug: "pipeline-chunks" });
+    const linkIds = Array.from({ length: 40 }, (_, i) => `lnk_chunks_${i}`);
+    await db().insert(link).values(linkIds.map((id) => ({ id, workspaceId: workspace, domain: "localhost:3000", key: id, url: "https://example.com/" })));
+    const random = rng(7);
+    const events = makeClicks(linkIds, 6_000, 8).map((event) => ({ ...event, workspaceId: workspace, visitorId: `visitor-${Math.floor(random() * 3_000)}` }));
+    // Each click costs at least 40 characters of its uuid column's literal: several chunks.
+    expect(events.length * 40).toBeGreaterThan(2 * ARRAY_LITERAL_BUDGET);
+    const first = await recordClicks(events.slice(0, 4_500));
+    // Overlapping and re-sent: only the 1,500 new ones count.
+    const second = await recordClicks([...events.slice(3_000)].reverse());
+    expect([first.accepted, second.accepted, second.duplicates]).toEqual([4_500, 1_500, 1_500]);
+    await expectExactlyOnce(linkIds, events);
+
+    // The visitor sets and their counts, from the events alone: clicks rolled up (bots, and people
+    // who reached a destination) join the day's set with bots; people also the set without.
+    const members = new Map<string, { day: string; withBots: boolean; first: number; last: number }>();
+    for (const e of events) {
+      if (!e.visitorId || (!e.isBot && !counted(e))) continue;
+      const at = Date.parse(e.at);
+      const day = new Date(Math.floor(at / 86_400_000) * 86_400_000).toISOString();
+      const hour = new Date(at).getUTCHours();
+      for (const withBots of e.isBot ? [true] : [true, false]) {
+        const key = `${day}|${withBots}|${e.visitorId}`;
+        const member = members.get(key);
+        if (!member) members.set(key, { day, withBots, first: hour, last: hour });
+        else members.set(key, { ...member, first: Math.min(member.first, hour), last: Math.max(member.last, hour) });
+      }
+    }
+    const tally = (keyOf: (m: { day: string; withBots: boolean; first: number; last: number }) => string) => {
+      const counts = new Map<string, number>();
+      for (const m of members.values()) counts.set(keyOf(m), (counts.get(keyOf(m)) ?? 0) + 1);
+      return counts;
+    };
+    const days = await db().execute(sql`select day, with_bots, visitors from click_uniques_day where workspace_id = ${workspace}`);
+    const spans = await db().execute(sql`select day, with_bots, first_hour, last_hour, visitors from click_uniques_span where workspace_id = ${workspace} and visitors <> 0`);
+    type Row = { day: Date | string; with_bots: boolean; first_hour?: number; last_hour?: number; visitors: number | string };
+    const rowsOf = (result: unknown) => (result as { rows: Row[] }).rows;
+    const iso = (day: Date | string) => new Date(day).toISOString();
+    expect(new Map(rowsOf(days).map((r) => [`${iso(r.day)}|${r.with_bots}`, Number(r.visitors)]))).toEqual(tally((m) => `${m.day}|${m.withBots}`));
+    expect(new Map(rowsOf(spans).map((r) => [`${iso(r.day)}|${r.with_bots}|${r.first_hour}|${r.last_hour}`, Number(r.visitors)]))).toEqual(
+      tally((m) => `${m.day}|${m.withBots}|${m.first}|${m.last}`),
+    );
   });
 
   test("unique visitors: one row per link, hour, visitor, bot flag and variant", async () => {

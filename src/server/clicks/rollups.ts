@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { CLICK_DIMENSIONS, TOTAL_DIMENSION, UNKNOWN_VALUE, type ClickDimension } from "@/core/analytics";
 import type { Db } from "@/server/db/client";
-import { pgArray } from "@/server/db/pg-array";
+import { literalChunks, pgArray } from "@/server/db/pg-array";
 import {
   click,
   clickRollupDay,
@@ -21,7 +21,8 @@ import { markLinkUniquesStale } from "./daily-rollups";
  * (src/server/clicks/ingest.ts) inside its transaction: per-link hourly rollups (daily ones only
  * for late clicks, see daily-rollups.ts), hourly and daily rollups summed per workspace, distinct visitors per link and hour, and per workspace and UTC day
  * with their daily count. Rows are merged in memory first (one row per key per batch), and each
- * table gets one statement with one array parameter per column, whatever the batch size.
+ * table gets one statement per chunk of rows (literalChunks in src/server/db/pg-array.ts: every
+ * column's array literal under 96 KiB, about 2,000 rows), with one array parameter per column.
  *
  * The rollups are sparse: a click adds a row for the total (dimension "all") and for each dimension
  * whose value it knows, none for an unknown one. Region, city, rule and variant are unknown for
@@ -156,35 +157,43 @@ function iso(ms: number): string {
   return text;
 }
 
+/** A rollup row's longest value in the columns sent (the bucket as ISO text is 24 characters). */
+const rollupLongest = (r: RollupRow) => Math.max(24, r.workspaceId.length, r.linkId.length, r.dimension.length, r.value.length);
+
 async function upsertLinkRollups(tx: Tx, unit: "hour" | "day", rows: RollupRow[]): Promise<void> {
   const target = unit === "hour" ? clickRollupHour : clickRollupDay;
-  await tx.execute(sql`
-    insert into ${target} (workspace_id, link_id, bucket, dimension, value, is_bot, clicks)
-    select * from unnest(
-      ${sql.param(pgArray(rows, (r) => r.workspaceId))}::text[],
-      ${sql.param(pgArray(rows, (r) => r.linkId))}::text[],
-      ${sql.param(pgArray(rows, (r) => iso(r.bucket)))}::timestamptz[],
-      ${sql.param(pgArray(rows, (r) => r.dimension))}::text[],
-      ${sql.param(pgArray(rows, (r) => r.value))}::text[],
-      ${sql.param(pgArray(rows, (r) => r.isBot))}::boolean[],
-      ${sql.param(pgArray(rows, (r) => r.clicks))}::bigint[])
-    on conflict (link_id, bucket, dimension, value, is_bot)
-    do update set clicks = ${target}.clicks + excluded.clicks`);
+  // Chunks in the rows' order: the statements take the rows' locks in that one order too.
+  for (const chunk of literalChunks(rows, rollupLongest)) {
+    await tx.execute(sql`
+      insert into ${target} (workspace_id, link_id, bucket, dimension, value, is_bot, clicks)
+      select * from unnest(
+        ${sql.param(pgArray(chunk, (r) => r.workspaceId))}::text[],
+        ${sql.param(pgArray(chunk, (r) => r.linkId))}::text[],
+        ${sql.param(pgArray(chunk, (r) => iso(r.bucket)))}::timestamptz[],
+        ${sql.param(pgArray(chunk, (r) => r.dimension))}::text[],
+        ${sql.param(pgArray(chunk, (r) => r.value))}::text[],
+        ${sql.param(pgArray(chunk, (r) => r.isBot))}::boolean[],
+        ${sql.param(pgArray(chunk, (r) => r.clicks))}::bigint[])
+      on conflict (link_id, bucket, dimension, value, is_bot)
+      do update set clicks = ${target}.clicks + excluded.clicks`);
+  }
 }
 
 async function upsertWorkspaceRollups(tx: Tx, unit: "hour" | "day", rows: RollupRow[]): Promise<void> {
   const target = unit === "hour" ? clickWorkspaceRollupHour : clickWorkspaceRollupDay;
-  await tx.execute(sql`
-    insert into ${target} (workspace_id, dimension, bucket, value, is_bot, clicks)
-    select * from unnest(
-      ${sql.param(pgArray(rows, (r) => r.workspaceId))}::text[],
-      ${sql.param(pgArray(rows, (r) => r.dimension))}::text[],
-      ${sql.param(pgArray(rows, (r) => iso(r.bucket)))}::timestamptz[],
-      ${sql.param(pgArray(rows, (r) => r.value))}::text[],
-      ${sql.param(pgArray(rows, (r) => r.isBot))}::boolean[],
-      ${sql.param(pgArray(rows, (r) => r.clicks))}::bigint[])
-    on conflict (workspace_id, dimension, bucket, value, is_bot)
-    do update set clicks = ${target}.clicks + excluded.clicks`);
+  for (const chunk of literalChunks(rows, rollupLongest)) {
+    await tx.execute(sql`
+      insert into ${target} (workspace_id, dimension, bucket, value, is_bot, clicks)
+      select * from unnest(
+        ${sql.param(pgArray(chunk, (r) => r.workspaceId))}::text[],
+        ${sql.param(pgArray(chunk, (r) => r.dimension))}::text[],
+        ${sql.param(pgArray(chunk, (r) => iso(r.bucket)))}::timestamptz[],
+        ${sql.param(pgArray(chunk, (r) => r.value))}::text[],
+        ${sql.param(pgArray(chunk, (r) => r.isBot))}::boolean[],
+        ${sql.param(pgArray(chunk, (r) => r.clicks))}::bigint[])
+      on conflict (workspace_id, dimension, bucket, value, is_bot)
+      do update set clicks = ${target}.clicks + excluded.clicks`);
+  }
 }
 
 async function insertVisitorHours(tx: Tx, rows: ClickRow[]): Promise<void> {
@@ -200,31 +209,38 @@ async function insertVisitorHours(tx: Tx, rows: ClickRow[]): Promise<void> {
   const list = [...seen.values()].sort(
     (a, b) => compare(a.linkId, b.linkId) || a.bucket - b.bucket || compare(a.visitorId, b.visitorId) || Number(a.isBot) - Number(b.isBot) || a.variantIndex - b.variantIndex,
   );
-  await tx.execute(sql`
-    insert into ${clickVisitorHour} (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index)
-    select * from unnest(
-      ${sql.param(pgArray(list, (r) => r.workspaceId))}::text[],
-      ${sql.param(pgArray(list, (r) => r.linkId))}::text[],
-      ${sql.param(pgArray(list, (r) => iso(r.bucket)))}::timestamptz[],
-      ${sql.param(pgArray(list, (r) => r.visitorId))}::text[],
-      ${sql.param(pgArray(list, (r) => r.isBot))}::boolean[],
-      ${sql.param(pgArray(list, (r) => r.variantIndex))}::smallint[])
-    on conflict do nothing`);
+  for (const chunk of literalChunks(list, (r) => Math.max(24, r.workspaceId.length, r.linkId.length, r.visitorId.length))) {
+    await tx.execute(sql`
+      insert into ${clickVisitorHour} (workspace_id, link_id, bucket, visitor_id, is_bot, variant_index)
+      select * from unnest(
+        ${sql.param(pgArray(chunk, (r) => r.workspaceId))}::text[],
+        ${sql.param(pgArray(chunk, (r) => r.linkId))}::text[],
+        ${sql.param(pgArray(chunk, (r) => iso(r.bucket)))}::timestamptz[],
+        ${sql.param(pgArray(chunk, (r) => r.visitorId))}::text[],
+        ${sql.param(pgArray(chunk, (r) => r.isBot))}::boolean[],
+        ${sql.param(pgArray(chunk, (r) => r.variantIndex))}::smallint[])
+      on conflict do nothing`);
+  }
 }
 
 /**
  * Adds the batch's visitors to each workspace's daily visitor sets (every visitor to the set with
- * bots, people also to the set without), with the UTC hours of their first and last click, in one
- * statement:
+ * bots, people also to the set without), with the UTC hours of their first and last click, then
+ * counts them:
  *
- * - a visitor new to a set is inserted and counted into the daily uniques;
- * - a visitor already in it (from this batch or any other) conflicts, and its row is updated only
- *   when the batch moves its first hour earlier or its last hour later; the update keeps the hours it
- *   replaced (prev_*), which RETURNING hands back with the new ones (an inserted row has none);
- * - the span counts take +1 at each returned row's hours, and -1 at the hours an update replaced.
+ * 1. The members, in key order and in chunks (literalChunks): a visitor new to a set is inserted;
+ *    one already in it (from this batch or any other) conflicts, and its row is updated only when
+ *    the batch moves its first hour earlier or its last hour later, keeping the hours it replaced
+ *    (prev_*). Each chunk's statement hands back, per set and span of hours, how many of its rows
+ *    took those hours (+1), how many left them (-1, the hours an update replaced) and how many
+ *    joined the set (inserted).
+ * 2. One statement adds those sums to the span counts and the daily uniques.
  *
  * So each daily count stays exactly its set's size, and each span count the number of its members
- * with those hours, whatever other batches do at the same time.
+ * with those hours, whatever other batches do at the same time: the counter rows are locked only in
+ * step 2, after every member row, so all batches take member rows, then span counts, then daily
+ * counts, each in key order, and cannot deadlock. (Counting inside each chunk's statement would
+ * lock the counters before the next chunk's members.)
  */
 async function countVisitorDays(tx: Tx, rows: ClickRow[]): Promise<void> {
   interface Member {
@@ -255,34 +271,77 @@ async function countVisitorDays(tx: Tx, rows: ClickRow[]): Promise<void> {
   }
   if (seen.size === 0) return;
   const list = [...seen.values()].sort((a, b) => compare(a.workspaceId, b.workspaceId) || a.day - b.day || Number(a.withBots) - Number(b.withBots) || compare(a.visitorId, b.visitorId));
-  // The counters are upserted in key order (the ORDER BYs) for the same reason as the rows, and
-  // the two counter tables in one order in every batch: the span counts are the main statement,
-  // and `counted`, which nothing reads, runs after it completes (Postgres finishes unread
-  // data-modifying CTEs once the main statement is done).
+
+  interface SpanSum {
+    workspaceId: string;
+    day: number;
+    withBots: boolean;
+    firstHour: number;
+    lastHour: number;
+    visitors: number;
+  }
+  const spans = new Map<string, SpanSum>();
+  const joined = new Map<string, { workspaceId: string; day: number; withBots: boolean; visitors: number }>();
+  for (const chunk of literalChunks(list, (r) => Math.max(24, r.workspaceId.length, r.visitorId.length))) {
+    const result = await tx.execute(sql`
+      with members as (
+        insert into ${clickVisitorDay} as d (workspace_id, day, with_bots, visitor_id, first_hour, last_hour)
+        select * from unnest(
+          ${sql.param(pgArray(chunk, (r) => r.workspaceId))}::text[],
+          ${sql.param(pgArray(chunk, (r) => iso(r.day)))}::timestamptz[],
+          ${sql.param(pgArray(chunk, (r) => r.withBots))}::boolean[],
+          ${sql.param(pgArray(chunk, (r) => r.visitorId))}::text[],
+          ${sql.param(pgArray(chunk, (r) => r.firstHour))}::smallint[],
+          ${sql.param(pgArray(chunk, (r) => r.lastHour))}::smallint[])
+        on conflict (workspace_id, day, with_bots, visitor_id) do update
+          set prev_first_hour = d.first_hour, prev_last_hour = d.last_hour,
+              first_hour = least(d.first_hour, excluded.first_hour), last_hour = greatest(d.last_hour, excluded.last_hour)
+          where excluded.first_hour < d.first_hour or excluded.last_hour > d.last_hour
+        returning d.workspace_id, d.day, d.with_bots, d.first_hour, d.last_hour, d.prev_first_hour, d.prev_last_hour, d.prev_first_hour is null as inserted)
+      select workspace_id, (extract(epoch from day) * 1000)::float8 as day, with_bots, first_hour, last_hour,
+             count(*)::int as n, (count(*) filter (where inserted))::int as joined
+      from members group by 1, 2, 3, 4, 5
+      union all
+      select workspace_id, (extract(epoch from day) * 1000)::float8, with_bots, prev_first_hour, prev_last_hour, -count(*)::int, 0
+      from members where not inserted group by 1, 2, 3, 4, 5`);
+    // Both drivers (pg, PGlite) answer `{ rows }`.
+    const sums = (result as unknown as { rows: { workspace_id: string; day: number; with_bots: boolean; first_hour: number; last_hour: number; n: number; joined: number }[] }).rows;
+    for (const sum of sums) {
+      const spanKey = `${sum.workspace_id}\u0000${sum.day}\u0000${sum.with_bots}\u0000${sum.first_hour}\u0000${sum.last_hour}`;
+      const span = spans.get(spanKey);
+      if (span) span.visitors += sum.n;
+      else spans.set(spanKey, { workspaceId: sum.workspace_id, day: sum.day, withBots: sum.with_bots, firstHour: sum.first_hour, lastHour: sum.last_hour, visitors: sum.n });
+      if (sum.joined > 0) {
+        const setKey = `${sum.workspace_id}\u0000${sum.day}\u0000${sum.with_bots}`;
+        const set = joined.get(setKey);
+        if (set) set.visitors += sum.joined;
+        else joined.set(setKey, { workspaceId: sum.workspace_id, day: sum.day, withBots: sum.with_bots, visitors: sum.joined });
+      }
+    }
+  }
+  if (spans.size === 0) return;
+  const spanList = [...spans.values()].sort(
+    (a, b) => compare(a.workspaceId, b.workspaceId) || a.day - b.day || Number(a.withBots) - Number(b.withBots) || a.firstHour - b.firstHour || a.lastHour - b.lastHour,
+  );
+  const dayList = [...joined.values()].sort((a, b) => compare(a.workspaceId, b.workspaceId) || a.day - b.day || Number(a.withBots) - Number(b.withBots));
+  // Span counts first, then the daily counts (`counted`, which nothing reads, runs after the main
+  // statement completes), each in key order.
   await tx.execute(sql`
-    with members as (
-      insert into ${clickVisitorDay} as d (workspace_id, day, with_bots, visitor_id, first_hour, last_hour)
-      select * from unnest(
-        ${sql.param(pgArray(list, (r) => r.workspaceId))}::text[],
-        ${sql.param(pgArray(list, (r) => iso(r.day)))}::timestamptz[],
-        ${sql.param(pgArray(list, (r) => r.withBots))}::boolean[],
-        ${sql.param(pgArray(list, (r) => r.visitorId))}::text[],
-        ${sql.param(pgArray(list, (r) => r.firstHour))}::smallint[],
-        ${sql.param(pgArray(list, (r) => r.lastHour))}::smallint[])
-      on conflict (workspace_id, day, with_bots, visitor_id) do update
-        set prev_first_hour = d.first_hour, prev_last_hour = d.last_hour,
-            first_hour = least(d.first_hour, excluded.first_hour), last_hour = greatest(d.last_hour, excluded.last_hour)
-        where excluded.first_hour < d.first_hour or excluded.last_hour > d.last_hour
-      returning d.workspace_id, d.day, d.with_bots, d.first_hour, d.last_hour, d.prev_first_hour, d.prev_last_hour, d.prev_first_hour is null as inserted),
-    counted as (
+    with counted as (
       insert into ${clickUniquesDay} (workspace_id, day, with_bots, visitors)
-      select workspace_id, day, with_bots, count(*) from members where inserted group by 1, 2, 3 order by 1, 2, 3
+      select * from unnest(
+        ${sql.param(pgArray(dayList, (r) => r.workspaceId))}::text[],
+        ${sql.param(pgArray(dayList, (r) => iso(r.day)))}::timestamptz[],
+        ${sql.param(pgArray(dayList, (r) => r.withBots))}::boolean[],
+        ${sql.param(pgArray(dayList, (r) => r.visitors))}::bigint[])
       on conflict (workspace_id, day, with_bots) do update set visitors = ${clickUniquesDay}.visitors + excluded.visitors)
     insert into ${clickUniquesSpan} (workspace_id, day, with_bots, first_hour, last_hour, visitors)
-    select workspace_id, day, with_bots, first_hour, last_hour, sum(n) from (
-      select workspace_id, day, with_bots, first_hour, last_hour, 1 as n from members
-      union all
-      select workspace_id, day, with_bots, prev_first_hour, prev_last_hour, -1 from members where not inserted) x
-    group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+    select * from unnest(
+      ${sql.param(pgArray(spanList, (r) => r.workspaceId))}::text[],
+      ${sql.param(pgArray(spanList, (r) => iso(r.day)))}::timestamptz[],
+      ${sql.param(pgArray(spanList, (r) => r.withBots))}::boolean[],
+      ${sql.param(pgArray(spanList, (r) => r.firstHour))}::smallint[],
+      ${sql.param(pgArray(spanList, (r) => r.lastHour))}::smallint[],
+      ${sql.param(pgArray(spanList, (r) => r.visitors))}::bigint[])
     on conflict (workspace_id, day, with_bots, first_hour, last_hour) do update set visitors = ${clickUniquesSpan}.visitors + excluded.visitors`);
 }
