@@ -7,6 +7,7 @@
  */
 import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { signRequest } from "@/core/protocol";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
 import { backends } from "../support/databases";
 import { metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
@@ -87,6 +88,23 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
     expect((await fetch(`http://127.0.0.1:${port}/hello`, { redirect: "manual" })).status).toBe(404);
 
     expect(await waitForClicks(link.id, 2)).toBe(2);
+  });
+
+  test("the origin's protocol answers are not compressed, though the edge's fetch accepts gzip", async () => {
+    await createLink({ url: "https://example.com/plain", key: "plain" });
+    const path = `/api/internal/v1/links/lookup?domain=${encodeURIComponent(host)}&key=plain`;
+    const headers = { "accept-encoding": "gzip, deflate", ...(await signRequest(TEST_SECRET, "GET", path)) };
+    const signed = await fetch(`${app.url}${path}`, { headers });
+    expect(signed.status).toBe(200);
+    expect(signed.headers.get("cache-control")).toBe("no-store, no-transform");
+    expect(signed.headers.get("content-encoding")).toBeNull();
+    const refused = await fetch(`${app.url}${path}`, { headers: { "accept-encoding": "gzip, deflate" } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("content-encoding")).toBeNull();
+    // The same server compresses an ordinary API answer for that client: the check above can fail.
+    const listed = await fetch(`${app.url}/api/v1/links`, { headers: { authorization: `Bearer ${apiKey}`, "accept-encoding": "gzip, deflate" } });
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("content-encoding")).toBe("gzip");
   });
 
   test("its counters reach the origin's /metrics (host=redirector) with its click batches; one JSON line per request on stdout", async () => {

@@ -80,7 +80,8 @@ describe.each(backends())("internal endpoints on %s", (backend) => {
     test("a signed lookup returns the EdgeLink for domain + key: what the edge needs to decide", async () => {
       const response = await signedLookup({ domain: DOMAIN, key: "hello" });
       expect(response.status).toBe(200);
-      expect(response.headers.get("cache-control")).toBe("no-store");
+      // Never cached, never compressed or otherwise transformed on the way (src/server/internal/route.ts).
+      expect(response.headers.get("cache-control")).toBe("no-store, no-transform");
       expect(response.headers.get("x-request-id")).toBeTruthy();
       const { link: found } = await response.json();
       expect(edgeLinkSchema.strict().parse(found)).toMatchObject({
@@ -134,7 +135,10 @@ describe.each(backends())("internal endpoints on %s", (backend) => {
 
     describe("refused with 401", () => {
       test("unsigned", async () => {
-        const error = await expectApiError(await lookup(new Request(`${BASE_URL}${lookupPath({ domain: DOMAIN, key: "hello" })}`)), 401, "unauthorized");
+        const response = await lookup(new Request(`${BASE_URL}${lookupPath({ domain: DOMAIN, key: "hello" })}`));
+        // Errors are internal answers too.
+        expect(response.headers.get("cache-control")).toBe("no-store, no-transform");
+        const error = await expectApiError(response, 401, "unauthorized");
         expect(error.message).toContain("missing signature headers");
       });
 
@@ -194,6 +198,7 @@ describe.each(backends())("internal endpoints on %s", (backend) => {
 
       const response = await signedClicks(JSON.stringify({ clicks: batch }));
       expect(response.status).toBe(202);
+      expect(response.headers.get("cache-control")).toBe("no-store, no-transform");
       expect(await response.json()).toEqual({ mode: "stored", accepted: 3, duplicates: 0, unknownLinks: 0, fallback: false });
 
       const rows = await db().select().from(click).where(inArray(click.id, batch.map((c) => c.id)));

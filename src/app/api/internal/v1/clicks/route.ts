@@ -1,6 +1,6 @@
 import { clickIngestBodySchema } from "@/core/edge-stats";
 import { parseJsonText } from "@/server/api/errors";
-import { handle } from "@/server/api/handler";
+import { internalRoute } from "@/server/internal/route";
 import { ingestClicks } from "@/server/clicks/pipeline";
 import { verifyInternalRequest } from "@/server/internal/verify";
 import { recordEdgeStats } from "@/server/observability/metrics";
@@ -11,7 +11,7 @@ import { recordEdgeStats } from "@/server/observability/metrics";
  * it: the edge keeps the batch and retries. The host's `stats`, when present, are added to the edge
  * metrics once the batch is accepted (a retried batch carries them again, so not before).
  */
-export const POST = handle(async (request) => {
+export const POST = internalRoute(async (request) => {
   const batch = parseJsonText(await verifyInternalRequest(request), clickIngestBodySchema);
   const outcome = batch.clicks.length > 0 ? await ingestClicks(batch.clicks) : { mode: "stats" as const, clicks: 0 };
   if (batch.stats) recordEdgeStats(batch.stats);

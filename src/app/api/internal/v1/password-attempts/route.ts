@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseJsonText } from "@/server/api/errors";
-import { handle } from "@/server/api/handler";
+import { internalRoute } from "@/server/internal/route";
 import { recordPasswordAttempt } from "@/server/internal/edge-gates";
 import { verifyInternalRequest } from "@/server/internal/verify";
 
@@ -13,7 +13,7 @@ const bodySchema = z
   .strict();
 
 /** Edge -> origin: count one password attempt before the edge checks it; refuse past the limit. */
-export const POST = handle(async (request) => {
+export const POST = internalRoute(async (request) => {
   const { linkId, visitor } = parseJsonText(await verifyInternalRequest(request), bodySchema);
-  return Response.json(await recordPasswordAttempt(linkId, visitor), { headers: { "cache-control": "no-store" } });
+  return Response.json(await recordPasswordAttempt(linkId, visitor));
 });
