@@ -1,6 +1,7 @@
 /**
- * The edge <-> origin protocol's request signature (see docs/protocol.md). Web Crypto only, so
- * every host of the edge app and the Node origin share this one implementation.
+ * The edge <-> origin protocol's request signature (see docs/protocol.md). Web Crypto by default,
+ * so every host of the edge app and the Node origin share this one implementation: the canonical
+ * text and every check are here; the origin only swaps in node:crypto's hashing (SignatureCrypto).
  *
  * signature = hex(HMAC-SHA256(key, "v1\n" + METHOD + "\n" + path?name-sorted-query + "\n" + timestamp + "\n"
  *                                   + nonce + "\n" + hex(SHA-256(body))))
@@ -32,10 +33,31 @@ function canonicalTarget(pathWithQuery: string): string {
   return query ? `${path}?${query}` : path;
 }
 
-async function canonical(method: string, pathWithQuery: string, timestamp: string, nonce: string, body: string) {
-  const bodyHash = toHex(await crypto.subtle.digest("SHA-256", encoder.encode(body)));
-  return encoder.encode([PROTOCOL_VERSION, method.toUpperCase(), canonicalTarget(pathWithQuery), timestamp, nonce, bodyHash].join("\n"));
+/** The text a request's signature covers; throws TypeError for a path that is not origin-relative. */
+function canonical(method: string, pathWithQuery: string, timestamp: string, nonce: string, bodyHashHex: string): string {
+  return [PROTOCOL_VERSION, method.toUpperCase(), canonicalTarget(pathWithQuery), timestamp, nonce, bodyHashHex].join("\n");
 }
+
+/**
+ * The hashing behind a signature check. Web Crypto by default, which every runtime has; the origin,
+ * on Node, passes node:crypto's (src/server/internal/verify.ts), which costs a fifth as much CPU
+ * per request (~35 against ~160-200 µs for a 44 KB click batch on the benchmark machine).
+ */
+export interface SignatureCrypto {
+  /** hex(SHA-256(UTF-8 of `text`)) */
+  sha256Hex(text: string): string | Promise<string>;
+  /** Whether `signatureHex` (64 lower-case hex digits) is hex(HMAC-SHA256(key(purpose), UTF-8 of `data`)), compared in constant time. */
+  verifyHmacHex(secret: string, purpose: string, data: string, signatureHex: string): boolean | Promise<boolean>;
+}
+
+const webSignatureCrypto: SignatureCrypto = {
+  sha256Hex: async (text) => toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text))),
+  // crypto.subtle.verify (inside verifyHmacHex) compares in constant time.
+  verifyHmacHex: (secret, purpose, data, signatureHex) => verifyHmacHex(secret, purpose, data, signatureHex),
+};
+
+/** The key purpose the protocol's signatures are made with (src/core/keys.ts). */
+export const SIGNATURE_PURPOSE = PURPOSE;
 
 export interface SignedHeaders {
   [HEADER_TIMESTAMP]: string;
@@ -53,7 +75,7 @@ export async function signRequest(
 ): Promise<SignedHeaders> {
   const timestamp = String(now);
   const nonce = crypto.randomUUID();
-  const data = await canonical(method, pathWithQuery, timestamp, nonce, body);
+  const data = canonical(method, pathWithQuery, timestamp, nonce, await webSignatureCrypto.sha256Hex(body));
   const signature = await hmacHex(secret, PURPOSE, data);
   return { [HEADER_TIMESTAMP]: timestamp, [HEADER_NONCE]: nonce, [HEADER_SIGNATURE]: signature };
 }
@@ -68,6 +90,7 @@ export async function verifyRequest(
   headers: Headers,
   body: string,
   now = Date.now(),
+  hashing: SignatureCrypto = webSignatureCrypto,
 ): Promise<VerifyResult> {
   const timestamp = headers.get(HEADER_TIMESTAMP);
   const nonce = headers.get(HEADER_NONCE);
@@ -76,13 +99,12 @@ export async function verifyRequest(
   const ts = Number(timestamp);
   if (!Number.isSafeInteger(ts) || Math.abs(now - ts) > MAX_CLOCK_SKEW_MS) return { ok: false, reason: "timestamp outside allowed skew" };
   if (!/^[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: "malformed signature" };
-  let data: Uint8Array<ArrayBuffer>;
+  let data: string;
   try {
-    data = await canonical(method, pathWithQuery, timestamp, nonce, body);
+    data = canonical(method, pathWithQuery, timestamp, nonce, await hashing.sha256Hex(body));
   } catch {
     return { ok: false, reason: "malformed path" };
   }
-  // crypto.subtle.verify (inside verifyHmacHex) compares in constant time.
-  const valid = await verifyHmacHex(secret, PURPOSE, data, signature);
+  const valid = await hashing.verifyHmacHex(secret, PURPOSE, data, signature);
   return valid ? { ok: true, nonce, timestamp: ts } : { ok: false, reason: "bad signature" };
 }
