@@ -53,11 +53,8 @@ export interface SignatureCrypto {
 const webSignatureCrypto: SignatureCrypto = {
   sha256Hex: async (text) => toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text))),
   // crypto.subtle.verify (inside verifyHmacHex) compares in constant time.
-  verifyHmacHex: (secret, purpose, data, signatureHex) => verifyHmacHex(secret, purpose, data, signatureHex),
+  verifyHmacHex,
 };
-
-/** The key purpose the protocol's signatures are made with (src/core/keys.ts). */
-export const SIGNATURE_PURPOSE = PURPOSE;
 
 export interface SignedHeaders {
   [HEADER_TIMESTAMP]: string;

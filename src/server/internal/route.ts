@@ -9,7 +9,7 @@ import { handle, type HandlerContext } from "@/server/api/handler";
  * and inflated on the edge, CPU on both ends on the hot path for nothing. `no-transform` makes Next's
  * compression (and any proxy honouring it) leave the body as it is.
  */
-export const INTERNAL_CACHE_CONTROL = "no-store, no-transform";
+const INTERNAL_CACHE_CONTROL = "no-store, no-transform";
 
 /** An internal route handler: `handle()` (request id, errors as the one JSON shape) plus INTERNAL_CACHE_CONTROL. */
 export function internalRoute(fn: (request: Request, ctx: HandlerContext) => Promise<Response>) {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { toHex } from "@/core/keys";
 import { HEADER_SIGNATURE, signRequest, verifyRequest } from "@/core/protocol";
 import { nodeSignatureCrypto } from "./verify";
 
@@ -9,8 +10,7 @@ const bodies = ["", "{}", JSON.stringify({ clicks: [{ id: "a", referrer: "ünïc
 const paths = ["/api/internal/v1/clicks", "/api/internal/v1/links/lookup?key=hello&domain=localhost%3A3000", "/api/internal/v1/links/lookup?domain=a&key=%C3%BC"];
 
 async function webSha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
 
 describe("the origin's node:crypto signature check", () => {
