@@ -182,7 +182,7 @@ describe.each(backends)("background jobs on $backend", ({ backend, baseUrl }) =>
     const queue = `test.echo-${randomBytes(4).toString("hex")}`;
     await jobs.boss.createQueue(queue, { name: queue });
     const worked: { id: string; data: unknown }[] = [];
-    await jobs.boss.work<{ n: number }>(queue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
+    await jobs.work<{ n: number }>(queue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
       worked.push({ id: job!.id, data: job!.data });
       return { doubled: job!.data.n * 2 };
     });
@@ -201,7 +201,7 @@ describe.each(backends)("background jobs on $backend", ({ backend, baseUrl }) =>
   it("records a failing handler's error on the job", async () => {
     const queue = `test.fail-${randomBytes(4).toString("hex")}`;
     await jobs.boss.createQueue(queue, { name: queue, retryLimit: 0 });
-    await jobs.boss.work(queue, { pollingIntervalSeconds: 0.5 }, async () => {
+    await jobs.work(queue, { pollingIntervalSeconds: 0.5 }, async () => {
       throw new Error("handler refused");
     });
 
@@ -217,7 +217,7 @@ describe.each(backends)("background jobs on $backend", ({ backend, baseUrl }) =>
     const queue = `test.cron-${randomBytes(4).toString("hex")}`;
     await jobs.boss.createQueue(queue, { name: queue });
     const worked: unknown[] = [];
-    await jobs.boss.work(queue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
+    await jobs.work(queue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
       worked.push(job!.data);
     });
     // Every minute: due at once, so the next cron check (every second here) sends it.
@@ -239,6 +239,56 @@ describe.each(backends)("background jobs on $backend", ({ backend, baseUrl }) =>
     await expect(db.executeSql("BEGIN; SELECT 1/0; COMMIT;", [])).rejects.toThrow(/division by zero/);
     const { rows } = await database.query("select 1 as ok");
     expect(rows).toEqual([{ ok: 1 }]);
+  });
+
+  // pg-boss's own stop() only waits for jobs its workers already hold. A fetch still waiting on
+  // Postgres when it is called hands its job over afterwards: stop() must wait for that job too,
+  // or the job stays 'active' until it expires. A table lock holds the fetch in flight.
+  it.runIf(backend === "postgres")("finishes a job whose fetch was still in flight when stop() began", async () => {
+    const schema = `pgboss_late_${randomBytes(4).toString("hex")}`;
+    const late = await startBackgroundJobs(database, { schema, imports: false, onError: (error) => backgroundErrors.push(error) });
+    const queue = `test.late-${randomBytes(4).toString("hex")}`;
+    const locker = new pg.Client({ connectionString: scratch!.url });
+    await locker.connect();
+    try {
+      await late.boss.createQueue(queue, { name: queue, retryLimit: 0 });
+      const id = await late.boss.send(queue, { n: 1 });
+      await locker.query("begin");
+      await locker.query(`lock table ${schema}.job in exclusive mode`);
+      const worked: string[] = [];
+      await late.work(queue, { pollingIntervalSeconds: 0.5 }, async ([job]) => {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        worked.push(job!.id);
+      });
+      await expect
+        .poll(async () => {
+          const { rows } = await locker.query(
+            "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1",
+            [`%${schema}.job%`],
+          );
+          return rows[0].n;
+        }, { timeout: 10_000, interval: 50 })
+        .toBeGreaterThan(0);
+
+      const stopped = late.stop();
+      let stopDone = false;
+      void stopped.then(() => (stopDone = true));
+      // pg-boss's part of stop() is over well before this: nothing it knew of was running.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(stopDone).toBe(false);
+      await locker.query("commit");
+      await stopped;
+
+      expect(worked).toEqual([id]);
+      const { rows } = await database.query(`select state::text as state from ${schema}.job where id = $1`, [id]);
+      expect(rows).toEqual([{ state: "completed" }]);
+      const active = await database.query(`select count(*)::int as n from ${schema}.job where state = 'active'`);
+      expect(active.rows).toEqual([{ n: 0 }]);
+    } finally {
+      await locker.query("rollback").catch(() => {});
+      await locker.end();
+      await late.stop();
+    }
   });
 
   it("reported no background errors and stops cleanly, twice", async () => {

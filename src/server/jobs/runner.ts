@@ -1,5 +1,6 @@
 import "server-only";
 import type { PGlite } from "@electric-sql/pglite";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import PgBoss from "pg-boss";
 import type { Database, RawQuery } from "@/server/db/client";
 import { logger } from "@/server/observability/logger";
@@ -59,6 +60,11 @@ export interface BackgroundJobsOptions {
 
 export interface BackgroundJobs {
   boss: PgBoss;
+  /**
+   * `boss.work`, with the handler's runs counted so that `stop()` waits for them too. Register
+   * workers through this, not `boss.work`: see `stop()`.
+   */
+  work<T>(name: string, options: PgBoss.WorkOptions, handler: PgBoss.WorkHandler<T>): Promise<string>;
   /** Stops workers, cron and maintenance, letting running jobs finish. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -87,43 +93,59 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
   // An EventEmitter without an "error" listener throws, which would take the process down.
   boss.on("error", onError);
 
+  const handlers = createHandlerTracker();
+  const work: BackgroundJobs["work"] = (name, workOptions, handler) => boss.work(name, workOptions, handlers.track(handler));
+  const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      const deadline = Date.now() + stopTimeoutMs;
       try {
         if (options.linkMetadata) setMetadataQueue(null);
         if (options.webhooks) setDeliveryWaker(null);
         if (options.imports !== false) setImportQueue(null);
-        await boss.stop({ graceful: true, wait: true, timeout: options.stopTimeoutMs ?? 30_000 });
+        await boss.stop({ graceful: true, wait: true, timeout: stopTimeoutMs });
       } catch (error) {
         onError(error);
       }
-      // pg-boss's stop() returns while a worker may still be inside a fetch, and its completion
-      // calls are not awaited: let statements already sent finish, and turn later ones into no-ops
-      // so none reaches a database the caller is about to close.
+      // pg-boss's stop() waits only for jobs its workers already hold. A fetch still in flight
+      // then hands its jobs to their handler afterwards, and the completion pg-boss sends for them
+      // is not awaited by anyone: wait for both, within the same timeout, or the job would be left
+      // active until it expires. Each turn lets a fetch that just answered reach its handler.
+      while (Date.now() < deadline) {
+        await Promise.race([Promise.all([executor.drain(), handlers.idle()]), sleep(deadline - Date.now(), undefined, { ref: false })]);
+        await nextTurn();
+        if (!executor.busy() && handlers.active() === 0) break;
+      }
+      if (handlers.active() > 0) {
+        onError(new Error(`background jobs stopped with ${handlers.active()} job(s) still running; they are retried once they expire`));
+      }
+      // Turn later statements into no-ops, so none reaches a database the caller is about to close.
       executor.close();
       await executor.drain();
     })();
     return stopping;
   };
 
+  const jobs: BackgroundJobs = { boss, work, stop };
   try {
     await boss.start();
-    await registerPurgeExpiredAuth(boss, database, options);
-    await registerPruneClicks(boss, database, options);
-    await registerDomainRecheck(boss, database, options);
-    await registerCompactDailyRollups(boss, database, options);
-    await registerLinkMetadata(boss, database, options);
-    await registerWebhooks(boss, database, options);
-    await registerImports(boss, database, options);
+    await registerPurgeExpiredAuth(jobs, database, options);
+    await registerPruneClicks(jobs, database, options);
+    await registerDomainRecheck(jobs, database, options);
+    await registerCompactDailyRollups(jobs, database, options);
+    await registerLinkMetadata(jobs, database, options);
+    await registerWebhooks(jobs, database, options);
+    await registerImports(jobs, database, options);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { boss, stop };
+  return jobs;
 }
 
-async function registerPurgeExpiredAuth(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+async function registerPurgeExpiredAuth({ boss, work }: BackgroundJobs, database: Database, options: BackgroundJobsOptions): Promise<void> {
   // pg-boss 10 needs the queue before jobs or a schedule can name it. "singleton": at most one
   // purge active at a time, even with several instances on one Postgres.
   await boss.createQueue(PURGE_EXPIRED_AUTH_QUEUE, {
@@ -133,7 +155,7 @@ async function registerPurgeExpiredAuth(boss: PgBoss, database: Database, option
     retryDelay: 60,
     expireInSeconds: 15 * 60,
   });
-  await boss.work(
+  await work(
     PURGE_EXPIRED_AUTH_QUEUE,
     { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 },
     async () => {
@@ -151,13 +173,13 @@ export const WEBHOOK_DELIVERY_QUEUE = "webhooks.deliver";
 /** Every minute: deliveries whose retry is due, or whose worker died holding them. */
 const WEBHOOK_SWEEP_CRON = "* * * * *";
 
-async function registerWebhooks(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+async function registerWebhooks({ boss, work }: BackgroundJobs, database: Database, options: BackgroundJobsOptions): Promise<void> {
   await boss.createQueue(WEBHOOK_DELIVERY_QUEUE, { name: WEBHOOK_DELIVERY_QUEUE, policy: "short", retryLimit: 0, expireInSeconds: 120 });
   if (!options.webhooks) return;
   const delivery = options.webhooks;
   const queue = (ids: readonly string[], startAfter?: Date) =>
     Promise.all(ids.map((deliveryId) => boss.send(WEBHOOK_DELIVERY_QUEUE, { deliveryId }, { singletonKey: deliveryId, ...(startAfter ? { startAfter } : {}) }))).then(() => undefined);
-  await boss.work<{ deliveryId?: string; sweep?: true }>(
+  await work<{ deliveryId?: string; sweep?: true }>(
     WEBHOOK_DELIVERY_QUEUE,
     { batchSize: 8, pollingIntervalSeconds: delivery.pollingIntervalSeconds ?? 2 },
     async (jobs) =>
@@ -175,13 +197,13 @@ async function registerWebhooks(boss: PgBoss, database: Database, options: Backg
   setDeliveryWaker((ids) => queue(ids));
 }
 
-async function registerLinkMetadata(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+async function registerLinkMetadata({ boss, work }: BackgroundJobs, database: Database, options: BackgroundJobsOptions): Promise<void> {
   // "short": one queued job per link (a second wake-up for the same link while one waits is dropped).
   await boss.createQueue(LINK_METADATA_QUEUE, { name: LINK_METADATA_QUEUE, policy: "short", retryLimit: 0, expireInSeconds: 120 });
   if (!options.linkMetadata) return;
   const { policy } = options.linkMetadata;
   // Fetches wait on other servers: take several at once and run them side by side.
-  await boss.work<MetadataJob>(
+  await work<MetadataJob>(
     LINK_METADATA_QUEUE,
     { batchSize: 8, pollingIntervalSeconds: options.linkMetadata.pollingIntervalSeconds ?? 5 },
     async (jobs) =>
@@ -191,12 +213,12 @@ async function registerLinkMetadata(boss: PgBoss, database: Database, options: B
   setMetadataQueue(boss);
 }
 
-async function registerImports(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+async function registerImports({ boss, work }: BackgroundJobs, database: Database, options: BackgroundJobsOptions): Promise<void> {
   // "short": one waiting job per import. An import runs for minutes at most; a stalled one is failed by the sweep.
   await boss.createQueue(IMPORT_QUEUE, { name: IMPORT_QUEUE, policy: "short", retryLimit: 0, expireInSeconds: 60 * 60 });
   if (options.imports === false) return;
   // One import at a time per process: each streams its file and writes in batches.
-  await boss.work<ImportJob>(IMPORT_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.imports?.pollingIntervalSeconds ?? 2 }, async ([job]) => {
+  await work<ImportJob>(IMPORT_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.imports?.pollingIntervalSeconds ?? 2 }, async ([job]) => {
     if (!job) return;
     if ("sweep" in job.data) return sweepImports(database.db, boss);
     const outcome = await runImport(database.db, job.data.importId);
@@ -207,9 +229,9 @@ async function registerImports(boss: PgBoss, database: Database, options: Backgr
   setImportQueue(boss);
 }
 
-async function registerCompactDailyRollups(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+async function registerCompactDailyRollups({ boss, work }: BackgroundJobs, database: Database, options: BackgroundJobsOptions): Promise<void> {
   await boss.createQueue(COMPACT_DAILY_ROLLUPS_QUEUE, { name: COMPACT_DAILY_ROLLUPS_QUEUE, policy: "singleton", retryLimit: 3, retryDelay: 60, expireInSeconds: 60 * 60 });
-  await boss.work(COMPACT_DAILY_ROLLUPS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => {
+  await work(COMPACT_DAILY_ROLLUPS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => {
     const days = await compactDailyRollups(database.db);
     if (days > 0) logger().info({ component: "jobs", days }, "summed per-link daily click rollups");
     return { days };
@@ -219,13 +241,13 @@ async function registerCompactDailyRollups(boss: PgBoss, database: Database, opt
   await boss.send(COMPACT_DAILY_ROLLUPS_QUEUE, {}, { singletonKey: "startup" });
 }
 
-async function registerPruneClicks(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+async function registerPruneClicks({ boss, work }: BackgroundJobs, database: Database, options: BackgroundJobsOptions): Promise<void> {
   await boss.createQueue(PRUNE_CLICKS_QUEUE, { name: PRUNE_CLICKS_QUEUE, policy: "singleton", retryLimit: 2, retryDelay: 300, expireInSeconds: 60 * 60 });
   const days = options.clickRetentionDays ?? 0;
   // Retention off here: no worker, so this process never prunes. The schedule is left alone, since
   // another process on the same database (a worker) may be the one configured to prune.
   if (days <= 0) return;
-  await boss.work(PRUNE_CLICKS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => {
+  await work(PRUNE_CLICKS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => {
     const deleted = await pruneClicks(database.db, days);
     if (deleted > 0) logger().info({ component: "jobs", deleted, retentionDays: days }, "pruned raw clicks past retention");
     return { deleted };
@@ -233,20 +255,47 @@ async function registerPruneClicks(boss: PgBoss, database: Database, options: Ba
   await boss.schedule(PRUNE_CLICKS_QUEUE, options.pruneClicksCron ?? PRUNE_CLICKS_CRON, {}, { tz: "UTC" });
 }
 
-async function registerDomainRecheck(boss: PgBoss, database: Database, options: BackgroundJobsOptions): Promise<void> {
+async function registerDomainRecheck({ boss, work }: BackgroundJobs, database: Database, options: BackgroundJobsOptions): Promise<void> {
   // Singleton: one round at a time across every process working this database.
   await boss.createQueue(RECHECK_DOMAINS_QUEUE, { name: RECHECK_DOMAINS_QUEUE, policy: "singleton", retryLimit: 0, expireInSeconds: 15 * 60 });
-  await boss.work(RECHECK_DOMAINS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => runDomainRecheck(database.db));
+  await work(RECHECK_DOMAINS_QUEUE, { pollingIntervalSeconds: options.purgePollingIntervalSeconds ?? 60 }, async () => runDomainRecheck(database.db));
   await boss.schedule(RECHECK_DOMAINS_QUEUE, options.recheckDomainsCron ?? RECHECK_DOMAINS_CRON, {}, { tz: "UTC" });
 }
 
 type SqlResult = { rows: Record<string, unknown>[] };
+
+/** Counts handler runs in progress, and tells when none is. */
+function createHandlerTracker() {
+  let active = 0;
+  let waiting: Array<() => void> = [];
+  return {
+    track<T>(handler: PgBoss.WorkHandler<T>): PgBoss.WorkHandler<T> {
+      return async (jobs) => {
+        active += 1;
+        try {
+          return await handler(jobs);
+        } finally {
+          active -= 1;
+          if (active === 0) {
+            const resolve = waiting;
+            waiting = [];
+            for (const done of resolve) done();
+          }
+        }
+      };
+    },
+    active: () => active,
+    idle: (): Promise<void> => (active === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve))),
+  };
+}
 
 interface Executor extends PgBoss.Db {
   /** After this, statements are not sent; they resolve to `undefined`, as pg-boss's own closed pool does. */
   close(): void;
   /** Resolves once no statement is in flight. */
   drain(): Promise<void>;
+  /** Whether a statement is in flight now. */
+  busy(): boolean;
 }
 
 /**
@@ -294,6 +343,7 @@ function createExecutor(database: Database): Executor {
     drain() {
       return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
     },
+    busy: () => inFlight > 0,
   };
 }
 
