@@ -34,8 +34,16 @@ export async function recordClicks(events: readonly Omit<ClickEvent, "ipNetwork"
   if (events.length === 0) return { accepted: 0, duplicates: 0, unknownLinks: 0 };
   const database = db ?? (await getDb());
   const { result, deliveries, dropped } = await database.transaction(async (tx) => {
-    const linkIds = [...new Set(events.map((e) => e.linkId))];
-    const known = await tx.select({ id: link.id, workspaceId: link.workspaceId, domain: link.domain, key: link.key }).from(link).where(inArray(link.id, linkIds));
+    const linkIds = [...new Set(events.map((e) => e.linkId))].sort();
+    // Locked once per link, not per click (ADR 0030): a link cannot be deleted while its clicks are
+    // stored, and one deleted first is simply not returned. KEY SHARE does not block the counter
+    // update below, nor another batch's lock on the same links.
+    const known = await tx
+      .select({ id: link.id, workspaceId: link.workspaceId, domain: link.domain, key: link.key })
+      .from(link)
+      .where(inArray(link.id, linkIds))
+      .orderBy(link.id)
+      .for("key share");
     const workspaceOf = new Map(known.map((row) => [row.id, row.workspaceId]));
     const now = new Date();
     // The workspace comes from our own table, never from the event. One row per id even if a
@@ -171,8 +179,8 @@ async function bumpLinkCounters(tx: Tx, rows: ClickRow[]): Promise<void> {
     perLink.set(row.linkId, entry);
   }
   const ids = [...perLink.keys()].sort();
-  // "For no key update" is the lock an UPDATE takes, which the click rows' foreign-key checks do
-  // not block. Two round trips per batch, however many links.
+  // "For no key update" is the lock an UPDATE takes, which the batch's KEY SHARE locks on the same
+  // links do not block. Two round trips per batch, however many links.
   await tx.execute(sql`select id from ${link} where id in ${ids} order by id for no key update`);
   await tx.execute(sql`
     update ${link} set

@@ -286,9 +286,9 @@ export const click = pgTable(
   "click",
   {
     id: uuid("id").primaryKey(),
-    linkId: text("link_id").notNull().references(() => link.id, { onDelete: "cascade" }),
-    // No foreign key to the workspace: the link's implies it (and cascades), and ingest would pay a
-    // lookup per click for it.
+    // No foreign keys (ADR 0030): the click store locks a batch's links once (FOR KEY SHARE)
+    // instead of a key check per row, and a trigger on `link` deletes a deleted link's clicks.
+    linkId: text("link_id").notNull(),
     workspaceId: text("workspace_id").notNull(),
     clickedAt: timestamp("clicked_at", { withTimezone: true }).notNull(),
     url: text("url").notNull(),
