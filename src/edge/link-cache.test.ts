@@ -406,3 +406,81 @@ describe("cache status reporting (for Server-Timing)", () => {
     expect(seen).toEqual(["miss", "hit", "stale", "miss", "negative"]);
   });
 });
+
+describe("while link changes are pushed (setChangesPushed)", () => {
+  const PUSHED_TTL = 60_000;
+
+  test("found links stay fresh for pushedTtlMs; back to ttlMs, for entries cached meanwhile too, once pushes stop", async () => {
+    const { origin, clock, cache } = setup({ pushedTtlMs: PUSHED_TTL });
+    origin.put(link("a"));
+    cache.setChangesPushed(true);
+    await cache.get(DOMAIN, "a");
+    clock.now = PUSHED_TTL - 1;
+    await cache.get(DOMAIN, "a");
+    expect(origin.calls).toHaveLength(1);
+    expect(cache.stats()).toMatchObject({ hits: 1, staleHits: 0 });
+    // Pushes on, the link refreshed: that answer is fresh until pushedTtlMs later, still.
+    clock.now = PUSHED_TTL;
+    await cache.get(DOMAIN, "a");
+    await settle();
+    expect(origin.calls).toHaveLength(2);
+    clock.now = PUSHED_TTL + TTL + STALE - 1;
+    await cache.get(DOMAIN, "a");
+    expect(cache.stats()).toMatchObject({ hits: 2, staleHits: 1 });
+
+    // The subscription drops: an entry older than ttlMs is stale at once (served, refreshed).
+    cache.setChangesPushed(false);
+    await cache.get(DOMAIN, "a");
+    await settle();
+    expect(cache.stats()).toMatchObject({ hits: 2, staleHits: 2 });
+    expect(origin.calls).toHaveLength(3);
+    clock.now += TTL - 1;
+    await cache.get(DOMAIN, "a");
+    clock.now += 1;
+    await cache.get(DOMAIN, "a");
+    await settle();
+    expect(cache.stats()).toMatchObject({ hits: 3, staleHits: 3 });
+    expect(origin.calls).toHaveLength(4);
+  });
+
+  test("each (re)subscription makes what was looked up before it stale: a change made meanwhile is picked up", async () => {
+    const { origin, clock, cache } = setup({ pushedTtlMs: PUSHED_TTL });
+    origin.put(link("a", 1));
+    cache.setChangesPushed(true);
+    expect(await cache.get(DOMAIN, "a")).toMatchObject({ version: 1 });
+    // Disconnected: the edit's push is lost. Reconnected shortly after, well within both TTLs.
+    cache.setChangesPushed(false);
+    origin.put(link("a", 2));
+    clock.now = 10;
+    cache.setChangesPushed(true);
+    const { ctx, waited } = executionContext();
+    expect(await cache.get(DOMAIN, "a", undefined, ctx)).toMatchObject({ version: 1 }); // stale, once
+    await Promise.all(waited);
+    expect(await cache.get(DOMAIN, "a")).toMatchObject({ version: 2 });
+    expect(cache.stats()).toMatchObject({ staleHits: 1, hits: 1 });
+  });
+
+  test("a lookup in flight across a resubscription is stored stale; a cached 'not found' from before it is asked again", async () => {
+    const { origin, clock, cache } = setup({ pushedTtlMs: PUSHED_TTL });
+    origin.put(link("a", 1));
+    const release = origin.hold();
+    const first = cache.get(DOMAIN, "a");
+    await settle();
+    clock.now = 5;
+    cache.setChangesPushed(true); // the lookup above started before it
+    release();
+    expect(await first).toMatchObject({ version: 1 });
+    origin.put(link("a", 2));
+    const { ctx, waited } = executionContext();
+    expect(await cache.get(DOMAIN, "a", undefined, ctx)).toMatchObject({ version: 1 });
+    await Promise.all(waited);
+    expect(await cache.get(DOMAIN, "a")).toMatchObject({ version: 2 });
+
+    expect(await cache.get(DOMAIN, "new")).toBeNull();
+    origin.put(link("new"));
+    clock.now = 6;
+    cache.setChangesPushed(true);
+    expect(await cache.get(DOMAIN, "new")).toMatchObject({ key: "new" });
+    expect(cache.stats()).toMatchObject({ negativeHits: 0 });
+  });
+});

@@ -18,6 +18,11 @@ export interface CacheOptions {
   maxEntries?: number;
   /** How long a found link is served without asking the origin. Default 30 s. */
   ttlMs?: number;
+  /**
+   * The same while link changes are pushed to `evict` (see `setChangesPushed`): the TTL then only
+   * bounds how long a change whose push was lost goes unseen. Default 5 min.
+   */
+  pushedTtlMs?: number;
   /** How long after `ttlMs` a found link may still be served while one background refresh runs. Default 5 min. */
   staleMs?: number;
   /** How long "no such link" is remembered; never served stale. Default 10 s. */
@@ -50,12 +55,19 @@ export interface CachedLinkStore extends LinkStore {
   /** Forgets one link (e.g. after it was edited), including a lookup still in flight for it. */
   evict(domain: string, key: string): void;
   clear(): void;
+  /**
+   * Whether every link change now reaches `evict` (the Node redirector's Redis subscription is up).
+   * While it does, found links stay fresh for `pushedTtlMs`; otherwise for `ttlMs`, entries cached
+   * earlier included. Turning it on also makes every entry looked up before this moment stale: a
+   * change made while no push could arrive is picked up by the next get's background refresh.
+   */
+  setChangesPushed(pushed: boolean): void;
 }
 
 interface Entry {
   value: EdgeLink | null;
-  freshUntil: number;
-  staleUntil: number;
+  /** When the lookup that found it started: freshness counts from what the origin could have known. */
+  askedAt: number;
 }
 
 /**
@@ -64,19 +76,21 @@ interface Entry {
  * them, a failed refresh keeps the stale value until its stale window ends.
  */
 export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = {}): CachedLinkStore {
-  const { maxEntries = 10_000, ttlMs = 30_000, staleMs = 300_000, negativeTtlMs = 10_000, now = Date.now } = options;
+  const { maxEntries = 10_000, ttlMs = 30_000, pushedTtlMs = 300_000, staleMs = 300_000, negativeTtlMs = 10_000, now = Date.now } = options;
   if (!(maxEntries >= 1)) throw new RangeError("maxEntries must be at least 1");
+  let pushed = false;
+  // Entries whose lookup started before this are stale, whatever their age (setChangesPushed).
+  let staleBefore = -Infinity;
+  const freshFor = (entry: Entry) => (entry.value ? (pushed ? pushedTtlMs : ttlMs) : negativeTtlMs);
 
   // A Map iterates in insertion order, so re-inserting on use keeps the least recently used first.
   const entries = new Map<string, Entry>();
   const inflight = new Map<string, Promise<EdgeLink | null>>();
   const counts = { hits: 0, staleHits: 0, misses: 0, negativeHits: 0, originLookups: 0, evictions: 0 };
 
-  function store(id: string, value: EdgeLink | null): void {
-    const at = now();
-    const freshUntil = at + (value ? ttlMs : negativeTtlMs);
+  function store(id: string, value: EdgeLink | null, askedAt: number): void {
     entries.delete(id);
-    entries.set(id, { value, freshUntil, staleUntil: value ? freshUntil + staleMs : freshUntil });
+    entries.set(id, { value, askedAt });
     for (const oldest of entries.keys()) {
       if (entries.size <= maxEntries) break;
       entries.delete(oldest);
@@ -89,6 +103,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
     const running = inflight.get(id);
     if (running) return running;
     counts.originLookups++;
+    const askedAt = now();
     // Starting from a resolved promise turns a synchronous throw in `inner` into a rejection and
     // guarantees `inflight.set` below runs before the `finally` that removes it.
     const pending: Promise<EdgeLink | null> = Promise.resolve()
@@ -96,7 +111,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
       .then((value) => {
         // evict()/clear() during the lookup dropped it from `inflight`: its answer may predate the
         // change, so hand it to the callers that waited but do not cache it.
-        if (inflight.get(id) === pending) store(id, value);
+        if (inflight.get(id) === pending) store(id, value, askedAt);
         return value;
       })
       .finally(() => {
@@ -112,10 +127,12 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
       const id = `${domain}\n${key}`;
       const entry = entries.get(id);
       const at = now();
-      if (entry && at < entry.staleUntil) {
+      const freshUntil = entry ? entry.askedAt + freshFor(entry) : 0;
+      // Only found links are served stale; "not found" is asked again once it expires.
+      if (entry && (entry.value ? at < freshUntil + staleMs : at < freshUntil && entry.askedAt >= staleBefore)) {
         entries.delete(id); // mark as most recently used
         entries.set(id, entry);
-        if (at < entry.freshUntil) {
+        if (at < freshUntil && entry.askedAt >= staleBefore) {
           if (entry.value) counts.hits++;
           else counts.negativeHits++;
           ctx?.cacheStatus?.(entry.value ? "hit" : "negative");
@@ -148,6 +165,11 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
     clear() {
       entries.clear();
       inflight.clear();
+    },
+    setChangesPushed(on) {
+      // Every (re)subscription: what was looked up before it may have missed a push.
+      if (on) staleBefore = now();
+      pushed = on;
     },
   };
 }

@@ -10,24 +10,41 @@ export interface LinkEventSubscription {
 /**
  * Subscribes to the origin's link-change events and calls `onChange` for each valid one. Redis
  * being down only delays evictions (the cache TTL still applies); it reconnects by itself.
+ * `onLive(true)` follows every confirmed (re)subscription, `onLive(false)` every lost connection:
+ * between the two, no change can be missed (the cache may keep links longer; see link-cache.ts).
  */
 export function subscribeLinkChanges(
   redisUrl: string,
   onChange: (domain: string, key: string) => void,
   log: (level: "info" | "warn", msg: string, extra?: Record<string, unknown>) => void,
+  onLive: (live: boolean) => void = () => {},
 ): LinkEventSubscription {
-  const redis = new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 200, 5_000), connectTimeout: 2_000 });
+  // Named, so CLIENT LIST shows whose subscription a connection is (and tests can cut this one).
+  const redis = new Redis(redisUrl, { retryStrategy: (times) => Math.min(times * 200, 5_000), connectTimeout: 2_000, connectionName: `signpost-link-events-${process.pid}` });
   let warned = false;
+  let live = false;
   redis.on("error", (error) => {
     if (!warned) log("warn", "redis unavailable; link changes reach the cache only through its TTL until it is back", { error: String(error) });
     warned = true;
   });
+  redis.on("close", () => {
+    if (live) onLive((live = false));
+  });
+  // On every connection, the first included: ioredis re-subscribes by itself after a reconnect,
+  // but only the answer to a SUBSCRIBE says the channel is being heard again. A second one for the
+  // same channel changes nothing on the server.
   redis.on("ready", () => {
     if (warned) log("info", "redis reconnected; link-change evictions resumed");
     warned = false;
-  });
-  redis.subscribe(LINK_CHANGED_CHANNEL).then(() => log("info", "subscribed to link changes", { channel: LINK_CHANGED_CHANNEL }), () => {
-    // Reported through "error"; ioredis re-subscribes after reconnecting.
+    redis.subscribe(LINK_CHANGED_CHANNEL).then(
+      () => {
+        log("info", "subscribed to link changes", { channel: LINK_CHANGED_CHANNEL });
+        if (redis.status === "ready") onLive((live = true));
+      },
+      () => {
+        // Reported through "error"; the next "ready" subscribes again.
+      },
+    );
   });
   redis.on("message", (channel: string, message: string) => {
     if (channel !== LINK_CHANGED_CHANNEL) return;

@@ -106,7 +106,13 @@ export async function startRedirector(config: RedirectorConfig, options: { port?
   let subscription: LinkEventSubscription | null = null;
   if (config.redisUrl) {
     const { subscribeLinkChanges } = await import("./link-events");
-    subscription = subscribeLinkChanges(config.redisUrl, (domain, key) => cache.evict(domain, key), log);
+    // While subscribed, links stay fresh longer: edits arrive as evictions (link-cache.ts).
+    subscription = subscribeLinkChanges(
+      config.redisUrl,
+      (domain, key) => cache.evict(domain, key),
+      log,
+      (live) => cache.setChangesPushed(live),
+    );
   }
 
   /** A start that failed part-way gives back what it opened before the listeners. */
