@@ -93,8 +93,9 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
   // An EventEmitter without an "error" listener throws, which would take the process down.
   boss.on("error", onError);
 
-  const handlers = createHandlerTracker();
-  const work: BackgroundJobs["work"] = (name, workOptions, handler) => boss.work(name, workOptions, handlers.track(handler));
+  const handlers = createInFlightCounter();
+  const work: BackgroundJobs["work"] = <T>(name: string, workOptions: PgBoss.WorkOptions, handler: PgBoss.WorkHandler<T>) =>
+    boss.work<T>(name, workOptions, (jobs) => handlers.run(() => handler(jobs)));
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
 
   let stopping: Promise<void> | undefined;
@@ -116,10 +117,10 @@ async function startOnce(database: Database, options: BackgroundJobsOptions): Pr
       while (Date.now() < deadline) {
         await Promise.race([Promise.all([executor.drain(), handlers.idle()]), sleep(deadline - Date.now(), undefined, { ref: false })]);
         await nextTurn();
-        if (!executor.busy() && handlers.active() === 0) break;
+        if (!executor.busy() && handlers.count() === 0) break;
       }
-      if (handlers.active() > 0) {
-        onError(new Error(`background jobs stopped with ${handlers.active()} job(s) still running; they are retried once they expire`));
+      if (handlers.count() > 0) {
+        onError(new Error(`background jobs stopped with ${handlers.count()} job(s) still running; they are retried once they expire`));
       }
       // Turn later statements into no-ops, so none reaches a database the caller is about to close.
       executor.close();
@@ -264,28 +265,26 @@ async function registerDomainRecheck({ boss, work }: BackgroundJobs, database: D
 
 type SqlResult = { rows: Record<string, unknown>[] };
 
-/** Counts handler runs in progress, and tells when none is. */
-function createHandlerTracker() {
-  let active = 0;
+/** Counts work in progress (statements, handler runs) and tells when none is left. */
+function createInFlightCounter() {
+  let count = 0;
   let waiting: Array<() => void> = [];
   return {
-    track<T>(handler: PgBoss.WorkHandler<T>): PgBoss.WorkHandler<T> {
-      return async (jobs) => {
-        active += 1;
-        try {
-          return await handler(jobs);
-        } finally {
-          active -= 1;
-          if (active === 0) {
-            const resolve = waiting;
-            waiting = [];
-            for (const done of resolve) done();
-          }
+    async run<T>(work: () => Promise<T>): Promise<T> {
+      count += 1;
+      try {
+        return await work();
+      } finally {
+        count -= 1;
+        if (count === 0) {
+          const resolve = waiting;
+          waiting = [];
+          for (const done of resolve) done();
         }
-      };
+      }
     },
-    active: () => active,
-    idle: (): Promise<void> => (active === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve))),
+    count: () => count,
+    idle: (): Promise<void> => (count === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve))),
   };
 }
 
@@ -317,33 +316,20 @@ interface Executor extends PgBoss.Db {
  */
 function createExecutor(database: Database): Executor {
   const run: RawQuery = database.mode === "embedded" ? pgliteQuery(database) : database.query;
-  let inFlight = 0;
+  const statements = createInFlightCounter();
   let closed = false;
-  let idle: Array<() => void> = [];
 
   return {
     async executeSql(text: string, values?: unknown[]) {
       // pg-boss's own Db answers `undefined` once closed, and its callers allow for it (`result?.rows`).
       if (closed) return undefined as unknown as SqlResult;
-      inFlight += 1;
-      try {
-        return await run(text, values);
-      } finally {
-        inFlight -= 1;
-        if (inFlight === 0) {
-          const waiting = idle;
-          idle = [];
-          for (const resolve of waiting) resolve();
-        }
-      }
+      return statements.run(() => run(text, values));
     },
     close() {
       closed = true;
     },
-    drain() {
-      return inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
-    },
-    busy: () => inFlight > 0,
+    drain: statements.idle,
+    busy: () => statements.count() > 0,
   };
 }
 
