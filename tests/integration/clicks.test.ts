@@ -264,6 +264,21 @@ describe.each(backends())("click ingestion on %s", (backend) => {
       expect((await linkState(id)).clicks).toBe(50);
     });
 
+    /** A second connection to the test database, to hold locks while batches run. Postgres only. */
+    async function holderConnection(): Promise<pg.Client> {
+      const [{ name }] = (await testDb.database.query("select current_database() as name")).rows as [{ name: string }];
+      const holder = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, name) });
+      await holder.connect();
+      return holder;
+    }
+
+    /** Sessions of this database waiting on a lock. pg_stat_activity is snapshotted per transaction, hence the clear before every look. */
+    async function lockWaiters(holder: pg.Client): Promise<number> {
+      await holder.query("select pg_stat_clear_snapshot()");
+      const { rows } = await holder.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      return rows[0].n as number;
+    }
+
     /**
      * Two batches touching the same two links in opposite order, released at the same moment by a
      * third connection that held both link rows: each batch locks its first link, then waits for
@@ -271,25 +286,15 @@ describe.each(backends())("click ingestion on %s", (backend) => {
      */
     async function opposingBatches() {
       const [x, y] = [await newLink(), await newLink()];
-      const [{ name }] = (await testDb.database.query("select current_database() as name")).rows as [{ name: string }];
-      const holder = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, name) });
-      await holder.connect();
+      const holder = await holderConnection();
       try {
         await holder.query("begin");
         await holder.query("select id from link where id in ($1, $2) for no key update", [x, y]);
         const first = [clickEvent(x), clickEvent(y)];
         const second = [clickEvent(y), clickEvent(x)];
         const settled = Promise.allSettled([recordClicks(first), recordClicks(second)]);
-        // Both batches must be waiting on the held rows before they are released. pg_stat_activity is
-        // snapshotted per transaction, hence the clear before every look.
-        const waiting = async () => {
-          await holder.query("select pg_stat_clear_snapshot()");
-          const { rows } = await holder.query(
-            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
-          );
-          return rows[0].n as number;
-        };
-        await expect.poll(waiting, { timeout: 10_000, interval: 20 }).toBe(2);
+        // Both batches must be waiting on the held rows before they are released.
+        await expect.poll(() => lockWaiters(holder), { timeout: 10_000, interval: 20 }).toBe(2);
         await holder.query("commit");
         return { x, y, batches: [first, second], results: await settled };
       } finally {
@@ -317,24 +322,13 @@ describe.each(backends())("click ingestion on %s", (backend) => {
     // way is waited for, then left out, so no click row can outlive its link.
     test.skipIf(backend !== "postgres")("a batch waits for a link being deleted, then drops its clicks", async () => {
       const [doomed, kept] = [await newLink(), await newLink()];
-      const [{ name }] = (await testDb.database.query("select current_database() as name")).rows as [{ name: string }];
-      const holder = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, name) });
-      await holder.connect();
+      const holder = await holderConnection();
       try {
         await holder.query("begin");
         await holder.query("delete from link where id = $1", [doomed]);
         const events = [clickEvent(doomed), clickEvent(kept)];
         const stored = recordClicks(events);
-        await expect
-          .poll(
-            async () => {
-              await holder.query("select pg_stat_clear_snapshot()");
-              const { rows } = await holder.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-              return rows[0].n as number;
-            },
-            { timeout: 10_000, interval: 20 },
-          )
-          .toBe(1);
+        await expect.poll(() => lockWaiters(holder), { timeout: 10_000, interval: 20 }).toBe(1);
         await holder.query("commit");
         expect(await stored).toEqual({ accepted: 1, duplicates: 0, unknownLinks: 1 });
         expect((await clickRows(events.map((e) => e.id))).map((r) => r.linkId)).toEqual([kept]);
