@@ -32,8 +32,17 @@ describe("parseEdgeConfig defaults", () => {
       homeUrl: null,
       linkPasswordTtlSeconds: 86_400,
       clickDelayMs: null,
+      changesPollMs: 2_000,
       logLevel: "info",
     });
+  });
+
+  test("EDGE_CHANGES_POLL_MS: 0 turns the link-change feed off; otherwise 100 ms to 10 minutes", () => {
+    expect(parseEdgeConfig({ SIGNPOST_SECRET: SECRET, EDGE_CHANGES_POLL_MS: "0" }).changesPollMs).toBe(0);
+    expect(parseRedirectorConfig({ SIGNPOST_SECRET: SECRET, EDGE_CHANGES_POLL_MS: "500" }).changesPollMs).toBe(500);
+    for (const bad of ["50", "-1", "1.5", "600001", "soon"]) {
+      expect(() => parseEdgeConfig({ SIGNPOST_SECRET: SECRET, EDGE_CHANGES_POLL_MS: bad }), bad).toThrow(/EDGE_CHANGES_POLL_MS: must be 0 \(off\) or a (whole )?number of milliseconds \(100-600000\)/);
+    }
   });
 
   test("LOG_LEVEL: debug, info, warn, error or silent (any case); anything else is named", () => {

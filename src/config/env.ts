@@ -109,6 +109,16 @@ const edgeSchema = z.object({
     .min(1, "must be a number of milliseconds (1-5000)")
     .max(5000, "must be a number of milliseconds (1-5000)")
     .optional(),
+  /**
+   * How often, in ms, an edge cache asks the origin which links changed (the link-change feed,
+   * docs/decisions/0032-link-change-feed.md); only while requests arrive. 0 turns the feed off:
+   * cached links are then refreshed every 30 s.
+   */
+  EDGE_CHANGES_POLL_MS: z.coerce
+    .number({ error: "must be 0 (off) or a number of milliseconds (100-600000)" })
+    .int("must be 0 (off) or a whole number of milliseconds (100-600000)")
+    .refine((ms) => ms === 0 || (ms >= 100 && ms <= 600_000), "must be 0 (off) or a number of milliseconds (100-600000)")
+    .default(2000),
   /** Least severe log level written (JSON lines on stdout): debug, info, warn, error or silent. */
   LOG_LEVEL: z
     .string()
@@ -288,6 +298,8 @@ function finishEdge(raw: z.infer<typeof edgeSchema>) {
     linkPasswordTtlSeconds: raw.LINK_PASSWORD_TTL_SECONDS,
     /** EDGE_CLICK_DELAY_MS, or null for the host's own default. */
     clickDelayMs: raw.EDGE_CLICK_DELAY_MS ?? null,
+    /** EDGE_CHANGES_POLL_MS: the link-change feed's poll interval, 0 when off. */
+    changesPollMs: raw.EDGE_CHANGES_POLL_MS,
     logLevel: raw.LOG_LEVEL,
   };
 }
@@ -438,6 +450,7 @@ function readEnv(): Env {
     DOMAIN_TARGET: process.env.DOMAIN_TARGET,
     LINK_PASSWORD_TTL_SECONDS: process.env.LINK_PASSWORD_TTL_SECONDS,
     EDGE_CLICK_DELAY_MS: process.env.EDGE_CLICK_DELAY_MS,
+    EDGE_CHANGES_POLL_MS: process.env.EDGE_CHANGES_POLL_MS,
     GEO_COUNTRY_HEADER: process.env.GEO_COUNTRY_HEADER,
     GEO_REGION_HEADER: process.env.GEO_REGION_HEADER,
     GEO_CITY_HEADER: process.env.GEO_CITY_HEADER,

@@ -484,3 +484,74 @@ describe("while link changes are pushed (setChangesPushed)", () => {
     expect(cache.stats()).toMatchObject({ negativeHits: 0 });
   });
 });
+
+describe("with a change feed (changesPolled)", () => {
+  const PUSHED_TTL = 60_000;
+
+  test("found links stay fresh for pushedTtlMs while the last poll began less than ttlMs ago; back to ttlMs once polls stop", async () => {
+    const { origin, clock, cache } = setup({ pushedTtlMs: PUSHED_TTL });
+    origin.put(link("a"));
+    cache.changesPolled(0, true);
+    await cache.get(DOMAIN, "a");
+    // Polled every half TTL: the entry stays fresh well past ttlMs.
+    for (let at = TTL / 2; at < 4 * TTL; at += TTL / 2) {
+      clock.now = at;
+      cache.changesPolled(at, false);
+      await cache.get(DOMAIN, "a");
+    }
+    expect(origin.calls).toHaveLength(1);
+    expect(cache.stats()).toMatchObject({ hits: 7, staleHits: 0 });
+
+    // Polls stop (origin unreachable, say): once the last one began ttlMs ago, the entry is past its TTL.
+    const lastPoll = clock.now;
+    clock.now = lastPoll + TTL - 1;
+    await cache.get(DOMAIN, "a");
+    expect(cache.stats()).toMatchObject({ hits: 8, staleHits: 0 });
+    clock.now = lastPoll + TTL;
+    const { ctx, waited } = executionContext();
+    await cache.get(DOMAIN, "a", undefined, ctx);
+    await Promise.all(waited);
+    expect(cache.stats()).toMatchObject({ hits: 8, staleHits: 1 });
+    expect(origin.calls).toHaveLength(2);
+  });
+
+  test("pushedTtlMs still bounds an entry's age while polls go on (a lost feed row is picked up)", async () => {
+    const { origin, clock, cache } = setup({ pushedTtlMs: PUSHED_TTL });
+    origin.put(link("a", 1));
+    cache.changesPolled(0, true);
+    await cache.get(DOMAIN, "a");
+    origin.put(link("a", 2)); // changed, but no feed row names it
+    clock.now = PUSHED_TTL;
+    cache.changesPolled(PUSHED_TTL, false);
+    const { ctx, waited } = executionContext();
+    expect(await cache.get(DOMAIN, "a", undefined, ctx)).toMatchObject({ version: 1 }); // stale, once
+    await Promise.all(waited);
+    expect(await cache.get(DOMAIN, "a")).toMatchObject({ version: 2 });
+  });
+
+  test("a new feed covers only lookups made after its first poll was applied; earlier entries keep the TTL", async () => {
+    const { origin, clock, cache } = setup({ pushedTtlMs: PUSHED_TTL });
+    origin.put(link("a", 1));
+    origin.put(link("b", 1));
+    await cache.get(DOMAIN, "a"); // before the feed: its first cursor may be past a change to "a"
+    clock.now = 10;
+    cache.changesPolled(5, true);
+    await cache.get(DOMAIN, "b");
+    origin.put(link("a", 2));
+    origin.put(link("b", 2));
+    clock.now = TTL + 10;
+    cache.changesPolled(TTL + 10, false);
+    const { ctx, waited } = executionContext();
+    expect(await cache.get(DOMAIN, "a", undefined, ctx)).toMatchObject({ version: 1 }); // past its TTL: served stale, refreshed
+    expect(await cache.get(DOMAIN, "b", undefined, ctx)).toMatchObject({ version: 1 }); // covered: a change would have come as an eviction
+    await Promise.all(waited);
+    expect(await cache.get(DOMAIN, "a")).toMatchObject({ version: 2 });
+    expect(cache.stats()).toMatchObject({ staleHits: 1, hits: 2 });
+
+    // The feed starts over (it could not continue): "b" is no longer covered, and is past its TTL.
+    clock.now = TTL + 20;
+    cache.changesPolled(TTL + 20, true);
+    expect(await cache.get(DOMAIN, "b", undefined, ctx)).toMatchObject({ version: 1 });
+    expect(cache.stats()).toMatchObject({ staleHits: 2 });
+  });
+});

@@ -16,11 +16,15 @@ export interface WaitUntil {
 export interface CacheOptions {
   /** Most entries kept (found links and "not found" alike); the least recently used goes first. Default 10,000. */
   maxEntries?: number;
-  /** How long a found link is served without asking the origin. Default 30 s. */
+  /**
+   * How long a found link is served without asking the origin. Default 30 s. It also bounds how
+   * long a change goes unseen through the change feed (see `changesPolled`).
+   */
   ttlMs?: number;
   /**
-   * The same while link changes are pushed to `evict` (see `setChangesPushed`): the TTL then only
-   * bounds how long a change whose push was lost goes unseen. Default 5 min.
+   * The same while link changes reach `evict`, pushed (`setChangesPushed`) or polled within the
+   * last `ttlMs` (`changesPolled`): the TTL then only bounds how long a change whose event was lost
+   * goes unseen. Default 5 min.
    */
   pushedTtlMs?: number;
   /** How long after `ttlMs` a found link may still be served while one background refresh runs. Default 5 min. */
@@ -62,6 +66,15 @@ export interface CachedLinkStore extends LinkStore {
    * change made while no push could arrive is picked up by the next get's background refresh.
    */
   setChangesPushed(pushed: boolean): void;
+  /**
+   * A poll of the link-change feed that started at `startedAt` (this cache's clock) has been
+   * applied: every change it returned was evicted, and it returns every change committed before it
+   * began. Until `ttlMs` after that start, found links stay fresh for `pushedTtlMs`: a change made
+   * since goes unseen no longer than the TTL would let it. `fresh`: the feed started over (first
+   * poll, or it could not continue), so it covers only entries looked up from now on; earlier ones
+   * keep `ttlMs`.
+   */
+  changesPolled(startedAt: number, fresh: boolean): void;
 }
 
 interface Entry {
@@ -81,7 +94,12 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
   let pushed = false;
   // Entries whose lookup started before this are stale, whatever their age (setChangesPushed).
   let staleBefore = -Infinity;
-  const freshFor = (entry: Entry) => (entry.value ? (pushed ? pushedTtlMs : ttlMs) : negativeTtlMs);
+  // The change feed (changesPolled): when the last applied poll started, and since when the feed
+  // has run without a break (entries looked up before that are not covered by it).
+  let polledAt = -Infinity;
+  let feedSince = Infinity;
+  const covered = (entry: Entry, at: number) => pushed || (at - polledAt < ttlMs && entry.askedAt >= feedSince);
+  const freshFor = (entry: Entry, at: number) => (entry.value ? (covered(entry, at) ? pushedTtlMs : ttlMs) : negativeTtlMs);
 
   // A Map iterates in insertion order, so re-inserting on use keeps the least recently used first.
   const entries = new Map<string, Entry>();
@@ -127,7 +145,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
       const id = `${domain}\n${key}`;
       const entry = entries.get(id);
       const at = now();
-      const freshUntil = entry ? entry.askedAt + freshFor(entry) : 0;
+      const freshUntil = entry ? entry.askedAt + freshFor(entry, at) : 0;
       // Only found links are served stale; "not found" is asked again once it expires.
       if (entry && (entry.value ? at < freshUntil + staleMs : at < freshUntil && entry.askedAt >= staleBefore)) {
         entries.delete(id); // mark as most recently used
@@ -170,6 +188,12 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
       // Every (re)subscription: what was looked up before it may have missed a push.
       if (on) staleBefore = now();
       pushed = on;
+    },
+    changesPolled(startedAt, fresh) {
+      // A new feed covers lookups from now on: one that began earlier may have read the origin
+      // before a change the feed's first cursor is already past.
+      if (fresh) feedSince = now();
+      polledAt = Math.max(polledAt, startedAt);
     },
   };
 }

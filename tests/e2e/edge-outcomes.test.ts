@@ -85,6 +85,23 @@ describe.each(backends())("edge outcomes on %s", (backend) => {
     });
   });
 
+  test("an edit after the link was cached reaches the middleware within seconds, through the link-change feed", async () => {
+    const link = await createLink({ url: "https://example.com/feed-before", key: "feed-edit" });
+    expect((await visit("feed-edit")).headers.get("location")).toBe("https://example.com/feed-before");
+    expect((await visit("feed-edit")).headers.get("server-timing")).toContain('desc="hit"');
+    const edited = Date.now();
+    expect((await api(`/api/v1/links/${link.id}`, { method: "PATCH", body: JSON.stringify({ url: "https://example.com/feed-after" }) })).status).toBe(200);
+    // Without the feed the cached link is served for its 30 s TTL; the feed is polled every 2 s.
+    let location: string | null = null;
+    while (Date.now() - edited < 10_000) {
+      location = (await visit("feed-edit")).headers.get("location");
+      if (location === "https://example.com/feed-after") break;
+      await sleep(100);
+    }
+    expect(location).toBe("https://example.com/feed-after");
+    expect(Date.now() - edited).toBeLessThan(10_000);
+  });
+
   describe("not found and gone", () => {
     // One link per case, changed before its first visit: the edge caches a link for 30 s.
     test.each<[string, Record<string, unknown>, Record<string, unknown> | null]>([

@@ -196,15 +196,31 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
     expect(await waitForClicks(link.id, 20)).toBe(20);
   });
 
-  test("without Redis, an edited link stays stale in the cache (TTL 30 s)", async () => {
+  test("without Redis and with the change feed off, an edited link stays stale in the cache (TTL 30 s)", async () => {
     const link = await createLink({ url: "https://example.com/before", key: "stale" });
-    const redirector = await startRedirector(port, redirectorEnv());
+    const redirector = await startRedirector(port, redirectorEnv({ EDGE_CHANGES_POLL_MS: "0" }));
     expect((await visit(redirector, "stale")).headers.get("location")).toBe("https://example.com/before");
     await patchLink(link.id, { url: "https://example.com/after" });
     for (let i = 0; i < 5; i++) {
       expect((await visit(redirector, "stale")).headers.get("location")).toBe("https://example.com/before");
       await sleep(300);
     }
+  });
+
+  test("without Redis, an edit reaches the redirector through the link-change feed (polled every 500 ms here)", async () => {
+    const link = await createLink({ url: "https://example.com/polled-before", key: "polled" });
+    const redirector = await startRedirector(port, redirectorEnv({ EDGE_CHANGES_POLL_MS: "500" }));
+    expect((await visit(redirector, "polled")).headers.get("location")).toBe("https://example.com/polled-before");
+    await patchLink(link.id, { url: "https://example.com/polled-after" });
+    const edited = Date.now();
+    let location: string | null = null;
+    while (Date.now() - edited < 5_000) {
+      location = (await visit(redirector, "polled")).headers.get("location");
+      if (location === "https://example.com/polled-after") break;
+      await sleep(50);
+    }
+    expect(location).toBe("https://example.com/polled-after");
+    expect(Date.now() - edited).toBeLessThan(5_000);
   });
 
   /**

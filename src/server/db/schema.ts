@@ -533,6 +533,28 @@ export const instanceState = pgTable("instance_state", {
   createdAt: createdAt(),
 });
 
+/** Postgres's 64-bit transaction id (xid8), read and written as its decimal text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
+
+/**
+ * The link-change feed (docs/decisions/0032-link-change-feed.md): one row per short link whose edge
+ * answer may have changed, written after the change commits (src/server/events/link-changes.ts).
+ * Edge caches poll it (`GET /api/internal/v1/links/changes`) and evict what it names. `xid` is the
+ * writing transaction's, so a poll can tell what may still have been in flight at its last read;
+ * rows are kept for an hour.
+ */
+export const linkChange = pgTable(
+  "link_change",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    domain: text("domain").notNull(),
+    key: text("key").notNull(),
+    xid: xid8("xid").notNull().default(sql`pg_current_xact_id()`),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("link_change_xid_idx").on(t.xid), index("link_change_at_idx").on(t.at)],
+);
+
 /** Password attempts per link and visitor (hashed IP), in fixed windows: shared by all edge hosts. */
 export const passwordAttempt = pgTable(
   "password_attempt",

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import type { CachedLinkStore, WaitUntil } from "./link-cache";
+import type { OriginClient } from "./origin-client";
+
+/**
+ * The edge side of the link-change feed (docs/decisions/0032-link-change-feed.md): while requests
+ * arrive, at most one poll per `intervalMs` asks the origin which links changed since the last
+ * one, evicts them, and tells the cache (`changesPolled`), which then keeps found links fresh for
+ * minutes instead of refreshing every hot link every 30 s. Edits reach the edge within about one
+ * interval. A failed poll changes nothing: once the last good one is older than the cache's TTL,
+ * the cache is back on its TTL.
+ */
+export const DEFAULT_CHANGES_POLL_MS = 2_000;
+
+const pageSchema = z.object({
+  cursor: z.string().min(1).max(64),
+  fresh: z.boolean(),
+  changes: z.array(z.object({ domain: z.string(), key: z.string() })),
+});
+
+export interface ChangeFeedOptions {
+  /** Least time between two polls' starts (ms). */
+  intervalMs?: number;
+  now?: () => number;
+  /** A poll failed (origin unreachable or refusing); the next is tried an interval later. */
+  onError?(error: unknown): void;
+}
+
+export interface ChangeFeed {
+  /** Starts a poll in the background when one is due; `ctx` keeps the host alive for it. */
+  poll(ctx?: WaitUntil): void;
+}
+
+export function createChangeFeed(origin: OriginClient, cache: Pick<CachedLinkStore, "evict" | "changesPolled">, options: ChangeFeedOptions = {}): ChangeFeed {
+  const { intervalMs = DEFAULT_CHANGES_POLL_MS, now = Date.now, onError } = options;
+  let cursor: string | null = null;
+  let lastStart = -Infinity;
+  let running = false;
+
+  async function run(startedAt: number): Promise<void> {
+    const response = await origin.request("GET", `/api/internal/v1/links/changes${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`origin answered ${response.status}`);
+    }
+    const page = pageSchema.parse(await response.json());
+    for (const change of page.changes) cache.evict(change.domain, change.key);
+    cache.changesPolled(startedAt, page.fresh);
+    cursor = page.cursor;
+  }
+
+  return {
+    poll(ctx) {
+      const at = now();
+      if (running || at - lastStart < intervalMs) return;
+      running = true;
+      lastStart = at;
+      const done = run(at)
+        .catch((error) => onError?.(error))
+        .finally(() => {
+          running = false;
+        });
+      ctx?.waitUntil(done);
+    },
+  };
+}
