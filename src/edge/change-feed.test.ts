@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import type { EdgeLink } from "@/core/link";
-import { createChangeFeed } from "./change-feed";
+import { createChangeFeed, originChangeSource } from "./change-feed";
 import { createCachedLinkStore, type WaitUntil } from "./link-cache";
 import type { OriginClient } from "./origin-client";
 
@@ -55,7 +55,7 @@ describe("createChangeFeed", () => {
     const { cache, versions, lookups } = cacheWith(clock);
     const answers = [page("100.1", [], true), page("105.2", [{ domain: "SGN.test", key: "a" }])];
     const { origin, paths } = scriptedOrigin(() => answers.shift()!);
-    const feed = createChangeFeed(origin, cache, { intervalMs: 500, now: () => clock.now });
+    const feed = createChangeFeed(originChangeSource(origin), cache, { intervalMs: 500, now: () => clock.now });
 
     const first = background();
     feed.poll(first.ctx);
@@ -86,7 +86,7 @@ describe("createChangeFeed", () => {
       await held;
       return page(`${++cursor}.0`, []);
     });
-    const feed = createChangeFeed(origin, cache, { intervalMs: 500, now: () => clock.now });
+    const feed = createChangeFeed(originChangeSource(origin), cache, { intervalMs: 500, now: () => clock.now });
     const { ctx, done } = background();
     feed.poll(ctx);
     clock.now = 499;
@@ -112,7 +112,7 @@ describe("createChangeFeed", () => {
     ];
     const { origin, paths } = scriptedOrigin(() => answers.shift()!());
     const errors: string[] = [];
-    const feed = createChangeFeed(origin, cache, { intervalMs: 100, now: () => clock.now, onError: (error) => errors.push(String(error)) });
+    const feed = createChangeFeed(originChangeSource(origin), cache, { intervalMs: 100, now: () => clock.now, onError: (error) => errors.push(String(error)) });
     const run = async () => {
       const { ctx, done } = background();
       feed.poll(ctx);

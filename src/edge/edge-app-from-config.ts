@@ -1,9 +1,9 @@
 import { edgeConfig, type EdgeConfig } from "@/config/env";
 import { createEdgeApp, type EdgeRequest } from "./app";
-import { createChangeFeed } from "./change-feed";
+import { originChangeSource, withChangeFeed } from "./change-feed";
 import { createBatchingClickSink } from "./click-sink";
 import { extractFacts } from "./facts";
-import { createCachedLinkStore, type CachedLinkStore } from "./link-cache";
+import { createCachedLinkStore } from "./link-cache";
 import { createOriginLinkStore, type LinkStore } from "./link-store";
 import { createEdgeLogger, type LogWrite } from "./log";
 import { createOriginClient } from "./origin-client";
@@ -57,28 +57,8 @@ export function createEdgeAppFromConfig(config: EdgeConfig, hooks: HostHooks = {
   const log = createEdgeLogger({ level: config.logLevel, write: hooks.write, base: { host, ...hooks.logFields } });
   const stats = createEdgeStats(host);
   const origin = createOriginClient({ originUrl: config.originUrl, secret: config.secret });
-  const cache = createCachedLinkStore(countingLinkStore(createOriginLinkStore(origin), stats));
-  let links: CachedLinkStore = cache;
-  if (config.changesPollMs > 0) {
-    // The link-change feed, polled as requests arrive (docs/decisions/0032-link-change-feed.md).
-    let warnedAt = -Infinity;
-    const feed = createChangeFeed(origin, cache, {
-      intervalMs: config.changesPollMs,
-      onError(error) {
-        // One line a minute at most while the origin is away; the cache falls back to its TTL.
-        if (Date.now() - warnedAt < 60_000) return;
-        warnedAt = Date.now();
-        log.warn("link-change feed poll failed", { error: String(error) });
-      },
-    });
-    links = {
-      ...cache,
-      get(domain, key, trace, ctx) {
-        feed.poll(ctx);
-        return cache.get(domain, key, trace, ctx);
-      },
-    };
-  }
+  // The link-change feed, polled as requests arrive (docs/decisions/0032-link-change-feed.md).
+  const links = withChangeFeed(createCachedLinkStore(countingLinkStore(createOriginLinkStore(origin), stats)), originChangeSource(origin), config.changesPollMs, log);
   const clicks = createBatchingClickSink(origin, {
     maxBuffered: hooks.clickBuffer,
     maxDelayMs: config.clickDelayMs ?? hooks.clickDelayMs,

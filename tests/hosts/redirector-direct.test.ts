@@ -333,9 +333,25 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
       expect((await answerOf(redirector, "renamed", (r) => r.status === 404)).status).toBe(404);
     });
 
-    test.skipIf(redis)("without Redis, an edited link is served from the cache until its TTL (no pub/sub)", async () => {
+    test.skipIf(redis)("without Redis, an edit reaches the cache through the link-change feed, read from the database", async () => {
+      const link = await createLink({ url: "https://example.com/polled-old", key: "polled" });
+      const redirector = await startRedirector(port, directEnv({ EDGE_CHANGES_POLL_MS: "500" }));
+      expect((await visit(redirector, "polled")).headers.get("location")).toBe("https://example.com/polled-old");
+      await patchLink(link.id, { url: "https://example.com/polled-new" });
+      const edited = Date.now();
+      let location: string | null = null;
+      while (Date.now() - edited < 5_000) {
+        location = (await visit(redirector, "polled")).headers.get("location");
+        if (location === "https://example.com/polled-new") break;
+        await sleep(50);
+      }
+      expect(location).toBe("https://example.com/polled-new");
+      expect(Date.now() - edited).toBeLessThan(5_000);
+    });
+
+    test.skipIf(redis)("without Redis and with the feed off, an edited link is served from the cache until its TTL", async () => {
       const link = await createLink({ url: "https://example.com/old", key: "ttl" });
-      const redirector = await startRedirector(port, directEnv());
+      const redirector = await startRedirector(port, directEnv({ EDGE_CHANGES_POLL_MS: "0" }));
       expect((await visit(redirector, "ttl")).headers.get("location")).toBe("https://example.com/old");
       await patchLink(link.id, { url: "https://example.com/new" });
       for (let i = 0; i < 4; i++) {

@@ -5,11 +5,12 @@
  * direct mode, so the origin-protocol redirector never loads database code.
  *
  * Everything else is the edge app exactly as the other hosts run it: the same in-process cache
- * (TTL + pub/sub eviction), the same batching sink (buffer, coalescing, bound, retries, flushed on
+ * (TTL, pub/sub eviction and the link-change feed), the same batching sink (buffer, coalescing, bound, retries, flushed on
  * shutdown), the same request facts.
  */
 import type { RedirectorConfig } from "@/config/env";
 import { createEdgeApp } from "@/edge/app";
+import { withChangeFeed } from "@/edge/change-feed";
 import { ClickBatchRejectedError, createBatchingClickSink, type ClickPoster } from "@/edge/click-sink";
 import { countingLinkStore, type HostHooks } from "@/edge/edge-app-from-config";
 import { extractFacts } from "@/edge/facts";
@@ -72,7 +73,8 @@ export async function createDirectEdgeApp(config: RedirectorConfig & { direct: N
   // metrics port serves (REDIRECTOR_METRICS_PORT; docs/observability.md). The database lookups
   // are its "origin lookups".
   const stats = processEdgeStats(hooks.host ?? "redirector", (report) => store.recordEdgeStats(report));
-  const links = createCachedLinkStore(countingLinkStore(directLinkStore(store), stats));
+  // The link-change feed read straight from the database (docs/decisions/0032-link-change-feed.md).
+  const links = withChangeFeed(createCachedLinkStore(countingLinkStore(directLinkStore(store), stats)), (cursor) => store.linkChanges(cursor), config.changesPollMs, log);
   const clicks = createBatchingClickSink(directClickPoster(store), {
     maxBuffered: hooks.clickBuffer,
     maxDelayMs: config.clickDelayMs ?? hooks.clickDelayMs,

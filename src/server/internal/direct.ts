@@ -7,13 +7,14 @@ import { createClickIngest, type IngestOutcome } from "@/server/clicks/pipeline"
 import { geoDatabase } from "@/server/clicks/enrich";
 import { clickStreamKeys, openRedis } from "@/server/clicks/stream";
 import { openDatabase, setProcessDatabase, type Database } from "@/server/db/client";
+import { readLinkChanges, type LinkChangePage } from "@/server/events/link-feed";
 import { recordPasswordAttempt, reserveClick, type AttemptVerdict, type Reservation } from "@/server/internal/edge-gates";
 import { lookupLinkForEdge } from "@/server/links/service";
 import { pendingMigrationTags } from "@/server/observability/health";
 import { recordEdgeStats, redirectorMetricsRegistry } from "@/server/observability/metrics";
 
 /**
- * The origin's internal endpoints (links/lookup, links/reserve, password-attempts, clicks) as
+ * The origin's internal endpoints (links/lookup, links/changes, links/reserve, password-attempts, clicks) as
  * in-process calls, for a Node host that reaches the database itself: the standalone redirector in
  * direct mode (docs/decisions/0015-redirector-direct-store.md). Each call is the very function the
  * endpoint runs, minus the HTTP and the signature check.
@@ -21,6 +22,8 @@ import { recordEdgeStats, redirectorMetricsRegistry } from "@/server/observabili
 export interface DirectStore {
   /** `GET /api/internal/v1/links/lookup`. */
   lookup(domain: string, key: string): Promise<EdgeLink | null>;
+  /** `GET /api/internal/v1/links/changes` (the link-change feed). */
+  linkChanges(cursor: string | null): Promise<LinkChangePage>;
   /** `POST /api/internal/v1/links/reserve`. */
   reserveClick(linkId: string): Promise<Reservation>;
   /** `POST /api/internal/v1/password-attempts`. */
@@ -102,6 +105,7 @@ export async function openDirectStore(options: DirectStoreOptions): Promise<Dire
 
   return {
     lookup: (domain, key) => lookupLinkForEdge(domain, key),
+    linkChanges: (cursor) => readLinkChanges(cursor),
     reserveClick: (linkId) => reserveClick(linkId),
     recordPasswordAttempt: (linkId, visitor) => recordPasswordAttempt(linkId, visitor),
     async ingest(batch) {
