@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { EdgeLogger } from "./log";
 import type { CachedLinkStore, WaitUntil } from "./link-cache";
 import type { OriginClient } from "./origin-client";
+import { detachedFromTrace } from "./tracing";
 
 /**
  * The edge side of the link-change feed (docs/decisions/0032-link-change-feed.md): while requests
@@ -74,7 +75,8 @@ export function createChangeFeed(source: ChangeSource, cache: Pick<CachedLinkSto
       if (running || at - lastStart < intervalMs) return;
       running = true;
       lastStart = at;
-      const done = run(at)
+      // Not part of the request that happened to set it off: with tracing on, a trace of its own.
+      const done = detachedFromTrace(() => run(at))
         .catch((error) => onError?.(error))
         .finally(() => {
           running = false;

@@ -100,6 +100,14 @@ export function linkToActiveSpan(): Link | null {
   return spanContext && trace.isSpanContextValid(spanContext) && spanContext.traceFlags & 1 ? { context: spanContext } : null;
 }
 
+/**
+ * Runs `work` outside the active span: whatever it traces starts a trace of its own. For background
+ * work a request merely set off, not done for it (a link-change feed poll).
+ */
+export function detachedFromTrace<T>(work: () => T): T {
+  return context.with(ROOT_CONTEXT, work);
+}
+
 /** Runs `work` in a new trace (no parent), linked to the spans it serves: e.g. a click batch. */
 export function inLinkedRootSpan<T>(name: string, links: Link[], work: (span: Span) => Promise<T>, attributes: Attributes = {}): Promise<T> {
   return inSpan(name, work, { parent: ROOT_CONTEXT, links, attributes });

@@ -85,6 +85,10 @@ describe.each(backends())("tracing through the standalone redirector, %s origin"
     expect(ancestors(receiver.spans, lookup).map((s) => s.name)).toEqual(["edge.cache", "edge GET"]);
     expect(route.traceId).toBe(caller.traceId);
     expect(db.traceId).toBe(caller.traceId);
+    // The link-change feed poll this first request set off is a trace of its own, not the visitor's.
+    const poll = await receiver.waitFor((spans) => spans.find((s) => s.service === "signpost-redirector" && s.name === "origin GET /api/internal/v1/links/changes"));
+    expect(poll.traceId).not.toBe(caller.traceId);
+    expect(poll.parentSpanId ?? "").toBe("");
     expect(receiver.refused).toEqual([]);
   });
 
