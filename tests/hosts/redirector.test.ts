@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { signRequest } from "@/core/protocol";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
 import { backends } from "../support/databases";
-import { metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
+import { locationWithin, metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
 
 describe.each(backends())("standalone redirector against the %s origin", (backend) => {
   let app: RunningApp;
@@ -212,15 +212,9 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
     const redirector = await startRedirector(port, redirectorEnv({ EDGE_CHANGES_POLL_MS: "500" }));
     expect((await visit(redirector, "polled")).headers.get("location")).toBe("https://example.com/polled-before");
     await patchLink(link.id, { url: "https://example.com/polled-after" });
-    const edited = Date.now();
-    let location: string | null = null;
-    while (Date.now() - edited < 5_000) {
-      location = (await visit(redirector, "polled")).headers.get("location");
-      if (location === "https://example.com/polled-after") break;
-      await sleep(50);
-    }
+    const { location, ms } = await locationWithin(() => visit(redirector, "polled"), "https://example.com/polled-after", 5_000);
     expect(location).toBe("https://example.com/polled-after");
-    expect(Date.now() - edited).toBeLessThan(5_000);
+    expect(ms).toBeLessThan(5_000);
   });
 
   /**

@@ -14,6 +14,21 @@ export const REDIS_URL = process.env.REDIS_URL;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Visits (through `visit`) until the answer's Location is `expected` or `withinMs` have passed since
+ * the call; returns the last Location seen and how long it took.
+ */
+export async function locationWithin(visit: () => Promise<Response>, expected: string, withinMs: number): Promise<{ location: string | null; ms: number }> {
+  const started = Date.now();
+  let location: string | null = null;
+  while (Date.now() - started < withinMs) {
+    location = (await visit()).headers.get("location");
+    if (location === expected) break;
+    await sleep(50);
+  }
+  return { location, ms: Date.now() - started };
+}
+
 /** A series' value in Prometheus text (`name{label="v"} 12`); 0 when the series is absent. */
 export const metricValue = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
 

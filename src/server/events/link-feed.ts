@@ -17,7 +17,7 @@ import type { LinkRef } from "./link-changes";
 /** Rows are kept this long; a cursor older than CURSOR_MAX_AGE_MS starts over instead. */
 export const KEEP_MS = 60 * 60_000;
 export const CURSOR_MAX_AGE_MS = 30 * 60_000;
-/** Most changes one poll returns; past that the edge starts over (refreshes every cached link). */
+/** Most changes one poll returns; past that the feed starts over (links cached before it are back on the 30 s TTL). */
 export const MAX_CHANGES = 1_000;
 /**
  * How far before the previous poll the time bound reaches. Rows are single-statement inserts made
