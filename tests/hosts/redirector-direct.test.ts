@@ -16,7 +16,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
-import { locationWithin, metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
+import { locationWithin, metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, waitForSubscribed, type Redirector } from "../support/redirector";
 import { clonePostgres, withDatabase } from "../support/templates";
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -181,6 +181,7 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
       const redirector = await startRedirector(port, directEnv());
       expect(redirector.output()).toContain('"store":"direct"');
       expect(redirector.output()).not.toContain(app.env.DATABASE_URL!);
+      if (redis) await waitForSubscribed(redirector);
 
       const first = await visit(redirector, "hello");
       expect(first.status).toBe(302);
@@ -315,8 +316,7 @@ describe.skipIf(!DATABASE_URL)("standalone redirector, direct mode (needs DATABA
     test.skipIf(!redis)("link edits, key changes and archiving reach the cache through Redis pub/sub within a second", async () => {
       const link = await createLink({ url: "https://example.com/before", key: "fresh" });
       const redirector = await startRedirector(port, directEnv());
-      for (let i = 0; i < 100 && !redirector.output().includes('"msg":"subscribed to link changes"'); i++) await sleep(50);
-      expect(redirector.output()).toContain('"msg":"subscribed to link changes"');
+      await waitForSubscribed(redirector);
       expect((await visit(redirector, "fresh")).headers.get("location")).toBe("https://example.com/before");
       expect((await visit(redirector, "fresh")).headers.get("server-timing")).toContain('desc="hit"');
 

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { signRequest } from "@/core/protocol";
 import { BROWSER_UA, TEST_SECRET, freePort, startApp, type RunningApp } from "../support/app-server";
 import { backends } from "../support/databases";
-import { locationWithin, metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, type Redirector } from "../support/redirector";
+import { locationWithin, metricValue, REDIS_URL, running, sleep, spawnRedirector, startRedirector, waitForListening, waitForSubscribed, type Redirector } from "../support/redirector";
 
 describe.each(backends())("standalone redirector against the %s origin", (backend) => {
   let app: RunningApp;
@@ -236,8 +236,7 @@ describe.each(backends())("standalone redirector against the %s origin", (backen
   test.skipIf(!REDIS_URL)("with Redis, edits, key changes and deletes reach the redirector within a second", async () => {
     const link = await createLink({ url: "https://example.com/before", key: "fresh" });
     const redirector = await startRedirector(port, redirectorEnv({ REDIS_URL: REDIS_URL! }));
-    for (let i = 0; i < 100 && !redirector.output().includes('"msg":"subscribed to link changes"'); i++) await sleep(50);
-    expect(redirector.output()).toContain('"msg":"subscribed to link changes"');
+    await waitForSubscribed(redirector);
     expect((await visit(redirector, "fresh")).headers.get("location")).toBe("https://example.com/before");
 
     await patchLink(link.id, { url: "https://example.com/after" });

@@ -89,6 +89,19 @@ export async function startRedirector(port: number, env: Record<string, string>)
 
 
 /** Waits until `count` processes have logged that they listen (multi-core mode: the first answer comes from one of them). */
+/**
+ * Waits until the redirector's Redis subscription to link changes is confirmed. Until then its
+ * cache keeps the short TTL, and the confirmation marks every entry cached before it stale (a push
+ * could have been missed), so a test that expects a cache hit must not visit before it.
+ */
+export async function waitForSubscribed(redirector: Redirector): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!redirector.output().includes('"msg":"subscribed to link changes"')) {
+    if (Date.now() > deadline) throw new Error(`the redirector did not subscribe to link changes:\n${redirector.output()}`);
+    await sleep(50);
+  }
+}
+
 export async function waitForListening(redirector: Redirector, count: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while ((redirector.output().match(/"msg":"redirector listening"/g)?.length ?? 0) < count) {
