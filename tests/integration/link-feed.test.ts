@@ -1,6 +1,7 @@
 /**
  * The link-change feed's origin side on real databases (docs/decisions/0032-link-change-feed.md):
- * every API change to a link becomes a feed row, a signed poll returns the changes after its cursor,
+ * every API change to a link becomes a feed row in the change's own transaction (both commit or
+ * neither does), a signed poll returns the changes after its cursor,
  * a cursor it cannot continue starts a new feed (naming nothing), and (Postgres) a change still in flight during one
  * poll is returned by the next. The edge side: src/edge/change-feed.test.ts.
  */
@@ -8,8 +9,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GET as changesRoute } from "@/app/api/internal/v1/links/changes/route";
 import { DELETE as deleteRoute, PATCH as patchRoute } from "@/app/api/v1/links/[id]/route";
+import { PATCH as bulkPatchRoute } from "@/app/api/v1/links/bulk/route";
 import { POST as createRoute } from "@/app/api/v1/links/route";
 import type { LinkView } from "@/core/link";
+import { getDb } from "@/server/db/client";
 import { CURSOR_MAX_AGE_MS, KEEP_MS, MAX_CHANGES, pruneLinkChanges, recordLinkChanges, type LinkChangePage } from "@/server/events/link-feed";
 import { runFirstSetup } from "@/server/setup/service";
 import { backends, type TestDatabase } from "../support/databases";
@@ -60,6 +63,33 @@ describe.each(backends())("link-change feed on %s", (backend) => {
     expect(keysOf(await poll(afterRename.cursor))).toContain(`${DOMAIN}/feed-b`);
   });
 
+  test("a change that fails part-way leaves no feed row: the feed is written in the change's transaction", async () => {
+    const [kept, other] = [await createLink("feed-kept"), await createLink("feed-other")];
+    const { cursor } = await poll();
+    const ghost = "lnk_00000000000000000000000000000000";
+    const response = await bulkPatchRoute(
+      apiRequest("/api/v1/links/bulk", { key: apiKey, method: "PATCH", body: { links: [{ id: kept.id, key: "feed-renamed" }, { id: ghost, title: "ghost" }] } }),
+    );
+    await expectApiError(response, 404, "not_found", "links.1.id");
+    const page = await poll(cursor);
+    expect(page.fresh).toBe(false);
+    expect(keysOf(page)).not.toContain(`${DOMAIN}/feed-kept`);
+    expect(keysOf(page)).not.toContain(`${DOMAIN}/feed-renamed`);
+
+    // And the other way round: a feed row that cannot be written fails the change, which is not applied.
+    await testDb.database.query(`create function refuse_feed() returns trigger language plpgsql as $$ begin raise exception 'feed refused'; end $$`);
+    await testDb.database.query("create trigger refuse_feed before insert on link_change for each statement execute function refuse_feed()");
+    try {
+      const refused = await patchRoute(apiRequest(`/api/v1/links/${other.id}`, { key: apiKey, method: "PATCH", body: { url: "https://example.com/never" } }), routeParams({ id: other.id }));
+      expect(refused.status).toBe(500);
+    } finally {
+      await testDb.database.query("drop trigger refuse_feed on link_change");
+      await testDb.database.query("drop function refuse_feed()");
+    }
+    const { rows } = await testDb.database.query("select url, version from link where id = $1", [other.id]);
+    expect(rows[0]).toMatchObject({ url: "https://example.com/feed-other", version: other.version });
+  });
+
   test("a new feed names no changes, even ones made just before it", async () => {
     await createLink("feed-recent");
     expect(await poll()).toMatchObject({ fresh: true, changes: [] });
@@ -67,8 +97,8 @@ describe.each(backends())("link-change feed on %s", (backend) => {
 
   test("each link once per poll, however often it changed", async () => {
     const start = await poll();
-    await recordLinkChanges([{ domain: DOMAIN, key: "twice" }]);
-    await recordLinkChanges([{ domain: DOMAIN, key: "twice" }, { domain: DOMAIN, key: "twice" }]);
+    await recordLinkChanges(await getDb(), [{ domain: DOMAIN, key: "twice" }]);
+    await recordLinkChanges(await getDb(), [{ domain: DOMAIN, key: "twice" }, { domain: DOMAIN, key: "twice" }]);
     expect(keysOf(await poll(start.cursor)).filter((key) => key.endsWith("/twice"))).toEqual([`${DOMAIN}/twice`]);
   });
 
@@ -85,13 +115,13 @@ describe.each(backends())("link-change feed on %s", (backend) => {
 
   test(`more than ${MAX_CHANGES} changes since the cursor start a new feed instead of a page`, async () => {
     const { cursor } = await poll();
-    await recordLinkChanges(Array.from({ length: MAX_CHANGES + 1 }, (_, i) => ({ domain: DOMAIN, key: `bulk-${i}` })));
+    await recordLinkChanges(await getDb(), Array.from({ length: MAX_CHANGES + 1 }, (_, i) => ({ domain: DOMAIN, key: `bulk-${i}` })));
     const page = await poll(cursor);
     expect(page).toMatchObject({ fresh: true, changes: [] });
   });
 
   test("rows older than an hour are pruned; younger ones stay", async () => {
-    await recordLinkChanges([{ domain: DOMAIN, key: "old" }, { domain: DOMAIN, key: "young" }]);
+    await recordLinkChanges(await getDb(), [{ domain: DOMAIN, key: "old" }, { domain: DOMAIN, key: "young" }]);
     await testDb.database.query("update link_change set at = now() - make_interval(secs => $1) where key = 'old'", [KEEP_MS / 1000 + 1]);
     expect(await pruneLinkChanges()).toBeGreaterThanOrEqual(1);
     const { rows } = await testDb.database.query("select key from link_change where key in ('old', 'young')");
@@ -111,7 +141,7 @@ describe.each(backends())("link-change feed on %s", (backend) => {
       await writer.query("begin");
       await writer.query("insert into link_change (domain, key) values ($1, 'slow')", [DOMAIN]);
       // A later change commits first: a cursor of "the last row seen" would now skip the slow one.
-      await recordLinkChanges([{ domain: DOMAIN, key: "quick" }]);
+      await recordLinkChanges(await getDb(), [{ domain: DOMAIN, key: "quick" }]);
       const during = await poll(start.cursor);
       expect(keysOf(during)).toContain(`${DOMAIN}/quick`);
       expect(keysOf(during)).not.toContain(`${DOMAIN}/slow`);

@@ -538,7 +538,7 @@ const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 
 
 /**
  * The link-change feed (docs/decisions/0032-link-change-feed.md): one row per short link whose edge
- * answer may have changed, written after the change commits (src/server/events/link-changes.ts).
+ * answer may have changed, written by the change's own transaction (src/server/events/link-feed.ts).
  * Edge caches poll it (`GET /api/internal/v1/links/changes`) and evict what it names. `xid` is the
  * writing transaction's, so a poll can tell what may still have been in flight at its last read;
  * rows are kept for an hour.

@@ -2,7 +2,6 @@ import "server-only";
 import { Redis } from "ioredis";
 import { serverConfig } from "@/config/env";
 import { logger } from "@/server/observability/logger";
-import { recordLinkChanges } from "./link-feed";
 
 /**
  * Link-change events for edge caches that can listen (the standalone Node redirector). After a
@@ -11,8 +10,10 @@ import { recordLinkChanges } from "./link-feed";
  * their cache TTL. Only when REDIS_URL is set; an unreachable Redis never fails the API request
  * (edge caches then fall back to their TTL).
  *
- * Every change is also written to the link-change feed (link-feed.ts), which the edge hosts that
- * cannot subscribe poll: Next's middleware, Workers, a redirector without Redis.
+ * The change's own transaction also wrote it to the link-change feed (`recordLinkChanges` in
+ * link-feed.ts), which the edge hosts that cannot subscribe poll: Next's middleware, Workers, a
+ * redirector without Redis. So a lost event (Redis down, the origin stopping right after the
+ * commit) delays only the subscribers, to their TTL; polling edges still get the change.
  */
 export const LINK_CHANGED_CHANNEL = "signpost:link-changed";
 
@@ -49,17 +50,12 @@ function redis(): Redis | null {
 }
 
 /**
- * Writes the changes to the feed, then publishes one event per distinct link. Call after the change
- * committed. Waits briefly for Redis (so the next redirect already sees the change); never throws.
+ * Publishes one event per distinct link. Call after the change committed (its transaction recorded
+ * the same refs in the feed). Waits briefly for Redis (so the next redirect already sees the
+ * change); never throws.
  */
 export async function publishLinkChanges(refs: readonly LinkRef[]): Promise<void> {
   if (refs.length === 0) return;
-  try {
-    await recordLinkChanges(refs);
-  } catch (error) {
-    // The change itself committed; polling edges then see it within their cache TTL.
-    logger().warn({ error: String(error), links: refs.length }, "link changes not written to the change feed; polling edge caches fall back to their TTL");
-  }
   let redisClient: Redis | null;
   try {
     redisClient = redis();

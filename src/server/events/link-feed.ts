@@ -1,5 +1,7 @@
 import "server-only";
-import { getDatabase } from "@/server/db/client";
+import { sql } from "drizzle-orm";
+import { getDatabase, type Db } from "@/server/db/client";
+import { literalChunks, pgArray } from "@/server/db/pg-array";
 import type { LinkRef } from "./link-changes";
 
 /**
@@ -20,8 +22,9 @@ export const CURSOR_MAX_AGE_MS = 30 * 60_000;
 /** Most changes one poll returns; past that the feed starts over (links cached before it are back on the 30 s TTL). */
 export const MAX_CHANGES = 1_000;
 /**
- * How far before the previous poll the time bound reaches. Rows are single-statement inserts made
- * after their change committed, so one is visible within moments of its `at`.
+ * How far before the previous poll the time bound reaches. A row is written by the transaction that
+ * makes its change, as that transaction's last statement, and `at` is the clock at that write: a
+ * row is visible within moments of its `at` (the commit right after it).
  */
 export const OVERLAP_MS = 60_000;
 /** How often a process deletes rows past KEEP_MS (on a poll). */
@@ -39,14 +42,21 @@ export interface LinkChangePage {
 
 let prunedAt = 0;
 
-/** Writes one feed row per distinct link (after its change committed). Throws on a database error. */
-export async function recordLinkChanges(refs: readonly LinkRef[]): Promise<void> {
+/**
+ * Writes one feed row per distinct link in `tx`, the transaction that changes them: the feed holds a
+ * change exactly when the change commits (an origin that stops between the two loses neither).
+ * Call it as the transaction's last statement (see OVERLAP_MS); `publishLinkChanges` pushes the
+ * same refs to subscribed edges once it committed. Throws on a database error, failing the change.
+ */
+export async function recordLinkChanges(tx: Db, refs: readonly LinkRef[]): Promise<void> {
   if (refs.length === 0) return;
-  const unique = new Map(refs.map((ref) => [`${ref.domain}\n${ref.key}`, ref]));
-  const domains = [...unique.values()].map((ref) => ref.domain);
-  const keys = [...unique.values()].map((ref) => ref.key);
-  const { query } = await getDatabase();
-  await query("insert into link_change (domain, key) select * from unnest($1::text[], $2::text[])", [domains, keys]);
+  const unique = [...new Map(refs.map((ref) => [`${ref.domain}\n${ref.key}`, ref])).values()];
+  for (const chunk of literalChunks(unique, (ref) => Math.max(ref.domain.length, ref.key.length))) {
+    await tx.execute(sql`
+      insert into link_change (domain, key, at)
+      select domain, key, clock_timestamp()
+      from unnest(${sql.param(pgArray(chunk, (ref) => ref.domain))}::text[], ${sql.param(pgArray(chunk, (ref) => ref.key))}::text[]) as changed(domain, key)`);
+  }
 }
 
 /** Deletes feed rows older than KEEP_MS (a poll does it at most once a minute per process); returns how many. */

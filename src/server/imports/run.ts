@@ -8,6 +8,7 @@ import { serverConfig } from "@/config/env";
 import type { Db } from "@/server/db/client";
 import { domain as domainTable, importError, importFileChunk, linkImport } from "@/server/db/schema";
 import { publishLinkChanges } from "@/server/events/link-changes";
+import { recordLinkChanges } from "@/server/events/link-feed";
 import { recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
 import { insertImportedLinks, takenKeys, type LinkToWrite } from "./write";
 
@@ -163,7 +164,13 @@ async function importSkippingInvalid(db: Db, job: ImportRow): Promise<ImportOutc
   let failed = 0;
   for await (const batch of recordBatches(db, job)) {
     const { valid, problems } = await checker.check(db, batch);
-    const { created, taken } = valid.length ? await db.transaction((tx) => insertImportedLinks(tx, owner, valid)) : { created: [], taken: [] };
+    const { created, taken } = valid.length
+      ? await db.transaction(async (tx) => {
+          const inserted = await insertImportedLinks(tx, owner, valid);
+          await recordLinkChanges(tx, inserted.created);
+          return inserted;
+        })
+      : { created: [], taken: [] };
     const raced = checker.raced(batch, taken);
     await recordProblems(db, job.id, [...problems, ...raced]);
     await publishLinkChanges(created);
@@ -211,6 +218,7 @@ async function importAllOrNothing(db: Db, job: ImportRow, hooks: ImportHooks): P
         if (lost.length > 0) throw new Rollback();
         refs.push(...created);
       }
+      await recordLinkChanges(tx, refs);
     });
   } catch (error) {
     if (!(error instanceof Rollback)) throw error;

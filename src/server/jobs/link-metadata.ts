@@ -5,6 +5,7 @@ import type PgBoss from "pg-boss";
 import type { Db } from "@/server/db/client";
 import { link } from "@/server/db/schema";
 import { publishLinkChanges } from "@/server/events/link-changes";
+import { recordLinkChanges } from "@/server/events/link-feed";
 import { fetchPageMetadata, type PageMetadata } from "@/server/links/metadata";
 import { presentLinks } from "@/server/links/present";
 import { linkEvents, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
@@ -74,7 +75,9 @@ export async function fillLinkMetadata(db: Db, linkId: string, policy: OutboundP
       .where(eq(link.id, linkId))
       .returning();
     const deliveries = filled ? await recordWebhookEvents(tx, linkEvents("link.updated", await presentLinks(tx, [updated!]), updated!.workspaceId)) : [];
-    return { ref: { domain: updated!.domain, key: updated!.key }, deliveries };
+    const ref = { domain: updated!.domain, key: updated!.key };
+    await recordLinkChanges(tx, [ref]);
+    return { ref, deliveries };
   });
   if (!result) return "skipped";
   await publishLinkChanges([result.ref]);

@@ -13,6 +13,7 @@ import { getDb, type Db } from "@/server/db/client";
 import { isUniqueViolation } from "@/server/db/errors";
 import { domain as domainTable, link, linkTag } from "@/server/db/schema";
 import { publishLinkChanges, type LinkRef } from "@/server/events/link-changes";
+import { recordLinkChanges } from "@/server/events/link-feed";
 import { wakeMetadataJobs } from "@/server/jobs/link-metadata";
 import { linkEvents, recordWebhookEvents, wakeDeliveries } from "@/server/webhooks/service";
 import { presentLinks, type LinkRow } from "./present";
@@ -159,7 +160,9 @@ export async function createLinks(principal: Principal, inputs: CreateLinkInput[
       rows.push(await insertOne(tx, principal, input, columns[index]!, shortHosts, bulk ? item("links", index) : single));
     }
     const views = await presentLinks(tx, rows);
-    return { views, deliveries: await recordWebhookEvents(tx, linkEvents("link.created", views, principal.workspaceId)) };
+    const deliveries = await recordWebhookEvents(tx, linkEvents("link.created", views, principal.workspaceId));
+    await recordLinkChanges(tx, views);
+    return { views, deliveries };
   });
   await publishLinkChanges(views);
   await wakeDeliveries(deliveries);
@@ -242,7 +245,9 @@ export async function updateLink(principal: Principal, id: string, patch: Update
   const { view, row, deliveries } = await db.transaction(async (tx) => {
     const row = await updateOne(tx, principal, id, patch, columns, await ownShortHosts(tx), single, changed);
     const [view] = await presentLinks(tx, [row]);
-    return { view: view!, row, deliveries: await recordWebhookEvents(tx, linkEvents("link.updated", [view!], principal.workspaceId)) };
+    const deliveries = await recordWebhookEvents(tx, linkEvents("link.updated", [view!], principal.workspaceId));
+    await recordLinkChanges(tx, changed);
+    return { view: view!, row, deliveries };
   });
   await publishLinkChanges(changed);
   await wakeDeliveries(deliveries);
@@ -277,6 +282,7 @@ export async function updateLinks(principal: Principal, patches: (UpdateLinkInpu
     }
     const views = await presentLinks(tx, rows);
     const deliveries = await recordWebhookEvents(tx, linkEvents("link.updated", views, principal.workspaceId));
+    await recordLinkChanges(tx, changed);
     return { views, deliveries, pending: rows.filter((row) => row.metadataStatus === "pending").map((row) => row.id) };
   });
   await publishLinkChanges(changed);
@@ -318,7 +324,9 @@ export async function deleteLinks(principal: Principal, ids: string[], bulk = tr
     }
     // A deleted link's event names it (id, domain, key); its settings are gone with it.
     const events = deleted.map((row) => ({ workspaceId: principal.workspaceId, type: "link.deleted" as const, data: { link: row } }));
-    return { deleted, deliveries: await recordWebhookEvents(tx, events) };
+    const deliveries = await recordWebhookEvents(tx, events);
+    await recordLinkChanges(tx, deleted);
+    return { deleted, deliveries };
   });
   await publishLinkChanges(deleted);
   await wakeDeliveries(deliveries);
@@ -327,8 +335,8 @@ export async function deleteLinks(principal: Principal, ids: string[], bulk = tr
 
 /**
  * Deletes every link of a workspace on `host` inside `tx` (a custom domain removed with `force`),
- * recording their `link.deleted` webhook events there too. Call `announce` once `tx` committed:
- * it evicts edge caches and wakes webhook delivery.
+ * recording their `link.deleted` webhook events and change-feed rows there too. Call `announce` once
+ * `tx` committed: it pushes the evictions to subscribed edge caches and wakes webhook delivery.
  */
 export async function deleteLinksOnDomain(tx: Db, workspaceId: string, host: string): Promise<{ count: number; announce: () => Promise<void> }> {
   const deleted = await tx
@@ -337,6 +345,7 @@ export async function deleteLinksOnDomain(tx: Db, workspaceId: string, host: str
     .returning({ id: link.id, domain: link.domain, key: link.key });
   const events = deleted.map((row) => ({ workspaceId, type: "link.deleted" as const, data: { link: row } }));
   const deliveries = await recordWebhookEvents(tx, events);
+  await recordLinkChanges(tx, deleted);
   return {
     count: deleted.length,
     announce: async () => {

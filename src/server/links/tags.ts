@@ -8,6 +8,7 @@ import { getDb, type Db } from "@/server/db/client";
 import { isUniqueViolation } from "@/server/db/errors";
 import { link, linkTag, tag } from "@/server/db/schema";
 import { publishLinkChanges, type LinkRef } from "@/server/events/link-changes";
+import { recordLinkChanges } from "@/server/events/link-feed";
 
 type TagRow = typeof tag.$inferSelect;
 type TagColor = (typeof TAG_COLORS)[number];
@@ -104,6 +105,7 @@ export async function updateTag(principal: Principal, id: string, patch: { name?
     try {
       const [row] = await tx.update(tag).set(patch).where(eq(tag.id, id)).returning();
       const touched = await touchLinksOf(tx, id);
+      await recordLinkChanges(tx, touched);
       return { view: presentTag(row!), touched };
     } catch (error) {
       if (isUniqueViolation(error)) throw nameTaken(patch.name ?? "");
@@ -122,6 +124,7 @@ export async function deleteTag(principal: Principal, id: string): Promise<void>
     await findTag(tx, principal, id);
     const touched = await touchLinksOf(tx, id);
     await tx.delete(tag).where(eq(tag.id, id));
+    await recordLinkChanges(tx, touched);
     return touched;
   });
   await publishLinkChanges(touched);
