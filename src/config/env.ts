@@ -64,6 +64,9 @@ const geoPlatformList = z
   )
   .transform((list) => list.filter((entry): entry is GeoPlatform => entry !== "none"));
 
+/** EDGE_CHANGES_POLL_MS's default: the link-change feed is polled every 2 s (docs/decisions/0032). */
+export const DEFAULT_CHANGES_POLL_MS = 2_000;
+
 const edgeSchema = z.object({
   /** Public origin of the dashboard and API, e.g. https://app.example.com. */
   APP_URL: url.default("http://localhost:3000"),
@@ -118,7 +121,7 @@ const edgeSchema = z.object({
     .number({ error: "must be 0 (off) or a number of milliseconds (100-600000)" })
     .int("must be 0 (off) or a whole number of milliseconds (100-600000)")
     .refine((ms) => ms === 0 || (ms >= 100 && ms <= 600_000), "must be 0 (off) or a number of milliseconds (100-600000)")
-    .default(2000),
+    .default(DEFAULT_CHANGES_POLL_MS),
   /** Least severe log level written (JSON lines on stdout): debug, info, warn, error or silent. */
   LOG_LEVEL: z
     .string()

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_CHANGES_POLL_MS } from "@/config/env";
 import type { EdgeLogger } from "./log";
 import type { CachedLinkStore, WaitUntil } from "./link-cache";
 import type { OriginClient } from "./origin-client";
@@ -12,7 +13,7 @@ import { detachedFromTrace } from "./tracing";
  * interval. A failed poll changes nothing: once the last good one is older than the cache's TTL,
  * the cache is back on its TTL.
  */
-export const DEFAULT_CHANGES_POLL_MS = 2_000;
+export { DEFAULT_CHANGES_POLL_MS };
 
 /** One answer of the feed (`GET /api/internal/v1/links/changes`, docs/protocol.md). */
 export interface ChangePage {
