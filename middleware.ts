@@ -2,7 +2,7 @@ import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server
 import { edgeConfig } from "@/config/env";
 import type { EdgeRequest } from "@/edge/app";
 import { edgeAppFromConfig } from "@/edge/edge-app-from-config";
-import { servedByEdge } from "@/edge/route-request";
+import { canonicalHost, servedByEdge } from "@/edge/route-request";
 import { isGatedPath, sessionGate } from "@/edge/session-gate";
 
 /**
@@ -12,12 +12,14 @@ import { isGatedPath, sessionGate } from "@/edge/session-gate";
  */
 export async function middleware(request: NextRequest, event: NextFetchEvent) {
   const config = edgeConfig();
-  const host = request.headers.get("host") ?? request.nextUrl.host;
+  const visited = request.headers.get("host") ?? request.nextUrl.host;
+  // On a loopback app host, 127.0.0.1 / [::1] on its port are the same host (route-request.ts).
+  const host = canonicalHost(visited, config);
   if (!servedByEdge(host, request.nextUrl.pathname, config)) {
     // Dashboard paths: sessions checked as far as the edge can without a database
     // (docs/decisions/0014-edge-session-gate.md). Node checks the session and role again.
     if (isGatedPath(request.nextUrl.pathname)) {
-      const gated = await sessionGate(request, { secret: config.secret, secure: config.appUrl.startsWith("https://"), baseUrl: `${request.nextUrl.protocol}//${host}` });
+      const gated = await sessionGate(request, { secret: config.secret, secure: config.appUrl.startsWith("https://"), baseUrl: `${request.nextUrl.protocol}//${visited}` });
       if (gated) return gated;
     }
     return NextResponse.next();

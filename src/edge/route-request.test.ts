@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { isShortHost, servedByEdge, type HostRouting } from "./route-request";
+import { canonicalHost, isShortHost, servedByEdge, type HostRouting } from "./route-request";
 
 describe("servedByEdge", () => {
   describe("a short domain that is not the app host", () => {
@@ -93,5 +93,39 @@ describe("custom domains (CUSTOM_DOMAINS=on)", () => {
     const off: HostRouting = { ...routing, customDomains: false };
     expect(isShortHost("go.acme.com", off)).toBe(false);
     expect(isShortHost("sgn.st", off)).toBe(true);
+  });
+});
+
+describe("canonicalHost", () => {
+  const local: HostRouting = { appHost: "localhost:3000", shortDomains: ["localhost:3000", "sgn.st"] };
+
+  test.each(["127.0.0.1:3000", "[::1]:3000", "LOCALHOST:3000"])("%s is the loopback app host's other name", (host) => {
+    expect(canonicalHost(host, local)).toBe("localhost:3000");
+  });
+
+  test.each(["127.0.0.1:3001", "127.0.0.1", "localhost:3001", "sgn.st", "127.0.0.2:3000", "example.com:3000"])("%s stays itself (another port, or not loopback)", (host) => {
+    expect(canonicalHost(host, local)).toBe(host);
+  });
+
+  test("the app host and the short domains are themselves", () => {
+    expect(canonicalHost("localhost:3000", local)).toBe("localhost:3000");
+    expect(canonicalHost("sgn.st", local)).toBe("sgn.st");
+  });
+
+  test("a loopback name listed as a short domain has links of its own", () => {
+    const both: HostRouting = { appHost: "localhost:3000", shortDomains: ["localhost:3000", "127.0.0.1:3000"] };
+    expect(canonicalHost("127.0.0.1:3000", both)).toBe("127.0.0.1:3000");
+  });
+
+  test("an app host that is not loopback has no aliases", () => {
+    const hosted: HostRouting = { appHost: "app.example.com", shortDomains: ["sgn.st"] };
+    expect(canonicalHost("127.0.0.1", hosted)).toBe("127.0.0.1");
+    expect(canonicalHost("localhost", hosted)).toBe("localhost");
+  });
+
+  test("the default port: a port-less loopback app host takes the other port-less names", () => {
+    const bare: HostRouting = { appHost: "localhost", shortDomains: ["localhost"] };
+    expect(canonicalHost("127.0.0.1", bare)).toBe("localhost");
+    expect(canonicalHost("127.0.0.1:80", bare)).toBe("127.0.0.1:80");
   });
 });

@@ -23,6 +23,24 @@ export function isShortHost(host: string, routing: HostRouting): boolean {
   return normalized !== routing.appHost && normalized !== (routing.originHost ?? routing.appHost) && isDomainName(normalized.replace(/\.$/, ""));
 }
 
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+/**
+ * The host a request is routed and looked up by. With a loopback app host (the default APP_URL,
+ * http://localhost:3000), the other loopback names for the same port reach the same process: a
+ * visitor who typed 127.0.0.1:3000/abc gets the link localhost:3000/abc instead of Next's 404. A
+ * loopback name listed in SHORT_DOMAINS is a short domain of its own and stays itself.
+ */
+export function canonicalHost(host: string, routing: HostRouting): string {
+  if (host === routing.appHost || routing.shortDomains.includes(host)) return host;
+  const app = LOOPBACK_HOST.exec(routing.appHost);
+  if (!app) return host;
+  const normalized = host.toLowerCase();
+  const visited = LOOPBACK_HOST.exec(normalized);
+  const ownShortDomain = normalized !== routing.appHost && routing.shortDomains.includes(normalized);
+  return visited && visited[1] === app[1] && !ownShortDomain ? routing.appHost : host;
+}
+
 /**
  * The brief's host/path rule. A request on a short host that is not the app host goes wholly to
  * the edge app; where one host is both, the app keeps its reserved prefixes and every other path

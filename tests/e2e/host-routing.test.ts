@@ -60,6 +60,21 @@ describe("short domain served through a proxy's Host header", () => {
     expect((await get(`${app.url}/api`, "go.example")).status).toBe(404);
     // The same key on the app host is a different link (none): 404.
     expect((await get(`${app.url}/via-proxy`, `localhost:${app.port}`)).status).toBe(404);
+
+    // The app host is loopback (localhost): its other loopback names for the same port are the same
+    // host, so a visitor who typed 127.0.0.1 gets the app host's link, not Next's 404.
+    const local = await fetch(`${app.url}/api/v1/links`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: "https://example.com/on-loopback", key: "on-loopback" }),
+    });
+    expect(local.status).toBe(201);
+    for (const host of [`localhost:${app.port}`, `127.0.0.1:${app.port}`, `[::1]:${app.port}`]) {
+      expect(await get(`${app.url}/on-loopback`, host), host).toEqual({ status: 302, location: "https://example.com/on-loopback" });
+    }
+    // Another port is another host; the API stays the API on the alias.
+    expect((await get(`${app.url}/on-loopback`, `127.0.0.1:${app.port + 1}`)).status).toBe(404);
+    expect((await getWithHost(`${app.url}/api/v1/links`, `127.0.0.1:${app.port}`)).status).toBe(401);
   });
 
   test("edge → origin routes skip the middleware on every host; other API paths on a short host stay the edge's", async () => {
