@@ -5,8 +5,9 @@
  */
 import { describe, expect, test } from "vitest";
 import type { EdgeLink } from "@/core/link";
-import { createChangeFeed, originChangeSource } from "./change-feed";
+import { createChangeFeed, originChangeSource, withChangeFeed, type ChangePage } from "./change-feed";
 import { createCachedLinkStore, type WaitUntil } from "./link-cache";
+import { createEdgeLogger } from "./log";
 import type { OriginClient } from "./origin-client";
 
 const DOMAIN = "sgn.test";
@@ -132,5 +133,103 @@ describe("createChangeFeed", () => {
     expect(cache.stats()).toMatchObject({ staleHits: 1 });
     await run();
     expect(paths.slice(1)).toEqual(Array(3).fill("/api/internal/v1/links/changes?cursor=7.1"));
+  });
+});
+
+describe("withChangeFeed: a quiet isolate catches up before answering from its cache", () => {
+  /** A feed source whose answers are handed out by the test; every cursor asked with is kept. */
+  function heldSource() {
+    const asked: Array<string | null> = [];
+    const pending: Array<(page: ChangePage | Error) => void> = [];
+    const source = (cursor: string | null) => {
+      asked.push(cursor);
+      return new Promise<ChangePage>((resolve, reject) => pending.push((answer) => (answer instanceof Error ? reject(answer) : resolve(answer))));
+    };
+    const answer = async (page: ChangePage | Error) => {
+      for (let i = 0; i < 10 && pending.length === 0; i++) await Promise.resolve();
+      pending.shift()!(page);
+    };
+    return { source, asked, answer, waiting: () => pending.length };
+  }
+  const silent = createEdgeLogger({ level: "silent" });
+  /** Whether `promise` settled within a few turns of the event loop. */
+  const settles = async (promise: Promise<unknown>) => {
+    let settled = false;
+    void promise.then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    return settled;
+  };
+
+  async function started(maxWaitMs?: number) {
+    const clock = { now: 0 };
+    const { cache, versions, lookups } = cacheWith(clock);
+    const feed = heldSource();
+    const links = withChangeFeed(cache, feed.source, 500, silent, { now: () => clock.now, maxWaitMs });
+    const { ctx, done } = background();
+    // The first get starts the feed (a new one names nothing) and caches "a".
+    const first = links.get(DOMAIN, "a", undefined, ctx);
+    await feed.answer({ cursor: "1.0", fresh: true, changes: [] });
+    expect(await first).toMatchObject({ version: 1 });
+    await done();
+    return { clock, cache, versions, lookups, feed, links, ctx };
+  }
+
+  test("more than twice the interval after the last poll, a cached link waits for a poll and gets the edit", async () => {
+    const { clock, versions, feed, links, ctx } = await started();
+    versions.set("a", 2);
+    clock.now = 1_001;
+    const answered = links.get(DOMAIN, "a", undefined, ctx);
+    expect(await settles(answered)).toBe(false); // held by the poll
+    await feed.answer({ cursor: "2.0", fresh: false, changes: [{ domain: DOMAIN, key: "a" }] });
+    expect(await answered).toMatchObject({ version: 2 });
+    expect(feed.asked).toEqual([null, "1.0"]);
+  });
+
+  test("a busy isolate (a poll within twice the interval) answers from its cache while the next poll runs", async () => {
+    const { clock, versions, feed, links, ctx } = await started();
+    versions.set("a", 2);
+    clock.now = 600; // a poll is due and starts, but the last one began 600 ms ago
+    const answered = links.get(DOMAIN, "a", undefined, ctx);
+    expect(await settles(answered)).toBe(true);
+    expect(await answered).toMatchObject({ version: 1 });
+    expect(feed.waiting()).toBe(1);
+  });
+
+  test("a link not in the cache is looked up at once: no wait for the feed", async () => {
+    const { clock, feed, links, ctx, lookups } = await started();
+    clock.now = 5_000;
+    const answered = links.get(DOMAIN, "b", undefined, ctx);
+    expect(await settles(answered)).toBe(true);
+    expect(lookups()).toBe(2);
+    expect(feed.waiting()).toBe(1); // the poll still runs, in the background
+  });
+
+  test("after a failed poll, requests are answered without waiting until a poll succeeds again", async () => {
+    const { clock, feed, links, ctx } = await started();
+    clock.now = 600;
+    await links.get(DOMAIN, "a", undefined, ctx); // sets off a poll in the background
+    await feed.answer(new Error("origin down"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    clock.now = 5_000;
+    const answered = links.get(DOMAIN, "a", undefined, ctx);
+    expect(await settles(answered)).toBe(true);
+    // The poll it set off succeeds: the next request that finds the feed behind waits again.
+    await feed.answer({ cursor: "3.0", fresh: false, changes: [] });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    clock.now = 10_000;
+    const later = links.get(DOMAIN, "a", undefined, ctx);
+    expect(await settles(later)).toBe(false);
+    await feed.answer({ cursor: "4.0", fresh: false, changes: [] });
+    expect(await later).toMatchObject({ version: 1 });
+  });
+
+  test("a slow poll holds a request at most maxWaitMs, and no request after it", async () => {
+    const { clock, feed, links, ctx } = await started(30);
+    clock.now = 1_001;
+    const asked = performance.now();
+    expect(await links.get(DOMAIN, "a", undefined, ctx)).toMatchObject({ version: 1 });
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(25); // it did wait, for the poll's maxWaitMs
+    expect(await settles(links.get(DOMAIN, "a", undefined, ctx))).toBe(true);
+    expect(feed.waiting()).toBe(1);
   });
 });

@@ -47,6 +47,17 @@ export function originChangeSource(origin: OriginClient): ChangeSource {
 export interface ChangeFeedOptions {
   /** Least time between two polls' starts (ms). */
   intervalMs?: number;
+  /**
+   * How far behind (ms since the last applied poll began) the feed may be before a request that
+   * the cache would answer waits for a poll (`behind`, `catchUp`). Default twice the interval: a
+   * busy isolate polls every interval in the background and never waits; a quiet one waits once.
+   */
+  catchUpMs?: number;
+  /**
+   * Longest a request waits for that poll before it is answered from the cache anyway (ms); once a
+   * wait ran out, later requests do not wait for the same poll. Default 500.
+   */
+  maxWaitMs?: number;
   now?: () => number;
   /** A poll failed (source unreachable or refusing); the next is tried an interval later. */
   onError?(error: unknown): void;
@@ -55,46 +66,99 @@ export interface ChangeFeedOptions {
 export interface ChangeFeed {
   /** Starts a poll in the background when one is due; `ctx` keeps the host alive for it. */
   poll(ctx?: WaitUntil): void;
+  /**
+   * Whether the cache's answers may miss a change only a poll would show: the feed has started
+   * (a first poll names no changes, so waiting for it would tell nothing), its last poll did not
+   * fail (an unreachable origin must not hold every request), and the last applied poll began more
+   * than `catchUpMs` ago.
+   */
+  behind(): boolean;
+  /**
+   * Polls (if due; see `poll`) and returns a promise that settles once the running poll has been
+   * applied or has failed, or after `maxWaitMs`; null when no poll is running, or when a wait for
+   * the running one already ran out.
+   */
+  catchUp(ctx?: WaitUntil): Promise<void> | null;
 }
 
 export function createChangeFeed(source: ChangeSource, cache: Pick<CachedLinkStore, "evict" | "changesPolled">, options: ChangeFeedOptions = {}): ChangeFeed {
   const { intervalMs = DEFAULT_CHANGES_POLL_MS, now = Date.now, onError } = options;
+  const { catchUpMs = 2 * intervalMs, maxWaitMs = 500 } = options;
   let cursor: string | null = null;
   let lastStart = -Infinity;
-  let running = false;
+  // When the last applied poll began; whether the last poll failed.
+  let appliedStart = -Infinity;
+  let failing = false;
+  // The running poll, settled (never rejected) when it has been applied or has failed.
+  let running: Promise<void> | null = null;
+  // The running poll already kept a request waiting maxWaitMs: no one else waits for it.
+  let outwaited: Promise<void> | null = null;
 
   async function run(startedAt: number): Promise<void> {
     const page = await source(cursor);
     for (const change of page.changes) cache.evict(change.domain, change.key);
     cache.changesPolled(startedAt, page.fresh);
     cursor = page.cursor;
+    appliedStart = Math.max(appliedStart, startedAt);
+  }
+
+  function poll(ctx?: WaitUntil): void {
+    const at = now();
+    if (running || at - lastStart < intervalMs) return;
+    lastStart = at;
+    // Not part of the request that happened to set it off: with tracing on, a trace of its own.
+    const done: Promise<void> = detachedFromTrace(() => run(at))
+      .then(
+        () => void (failing = false),
+        (error) => {
+          failing = true;
+          onError?.(error);
+        },
+      )
+      .finally(() => {
+        if (running === done) running = null;
+      });
+    running = done;
+    ctx?.waitUntil(done);
   }
 
   return {
-    poll(ctx) {
-      const at = now();
-      if (running || at - lastStart < intervalMs) return;
-      running = true;
-      lastStart = at;
-      // Not part of the request that happened to set it off: with tracing on, a trace of its own.
-      const done = detachedFromTrace(() => run(at))
-        .catch((error) => onError?.(error))
-        .finally(() => {
-          running = false;
-        });
-      ctx?.waitUntil(done);
+    poll,
+    behind: () => cursor !== null && !failing && now() - appliedStart > catchUpMs,
+    catchUp(ctx) {
+      poll(ctx);
+      const waiting = running;
+      if (!waiting || waiting === outwaited) return null;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const patience = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          outwaited = waiting;
+          resolve();
+        }, maxWaitMs);
+      });
+      return Promise.race([waiting, patience]).finally(() => clearTimeout(timer));
     },
   };
 }
 
 /**
  * `cache` with the feed polled on every `get` (when due), as every host wires it; `cache` itself
- * when `intervalMs` is 0 (EDGE_CHANGES_POLL_MS=0). A failing feed is logged once a minute at most.
+ * when `intervalMs` is 0 (EDGE_CHANGES_POLL_MS=0). A get the cache would answer while the feed is
+ * behind (`ChangeFeed.behind`: a quiet isolate) first waits for a poll, so an edit is seen by the
+ * first request after it, not only once a request set off a poll. A failing feed is logged once a
+ * minute at most.
  */
-export function withChangeFeed(cache: CachedLinkStore, source: ChangeSource, intervalMs: number, log: EdgeLogger): CachedLinkStore {
+export function withChangeFeed(
+  cache: CachedLinkStore,
+  source: ChangeSource,
+  intervalMs: number,
+  log: EdgeLogger,
+  options: Omit<ChangeFeedOptions, "intervalMs" | "onError"> = {},
+): CachedLinkStore {
   if (intervalMs <= 0) return cache;
   let warnedAt = -Infinity;
   const feed = createChangeFeed(source, cache, {
+    ...options,
     intervalMs,
     onError(error) {
       if (Date.now() - warnedAt < 60_000) return;
@@ -105,6 +169,10 @@ export function withChangeFeed(cache: CachedLinkStore, source: ChangeSource, int
   return {
     ...cache,
     get(domain, key, trace, ctx) {
+      // A quiet isolate: what the cache holds may predate an edit no poll has shown yet, so the
+      // request waits for one (an edit made seconds ago is what its author clicks next).
+      const waiting = feed.behind() && cache.answersFromCache(domain, key) ? feed.catchUp(ctx) : null;
+      if (waiting) return waiting.then(() => cache.get(domain, key, trace, ctx));
       feed.poll(ctx);
       return cache.get(domain, key, trace, ctx);
     },

@@ -555,3 +555,29 @@ describe("with a change feed (changesPolled)", () => {
     expect(cache.stats()).toMatchObject({ staleHits: 2 });
   });
 });
+
+describe("answersFromCache (the change feed waits only for links the cache would answer)", () => {
+  test("true while get would answer without the origin, fresh or stale; false for a miss, an expired 'not found', or while changes are pushed", async () => {
+    const { origin, clock, cache } = setup();
+    origin.put(link("a"));
+    expect(cache.answersFromCache(DOMAIN, "a")).toBe(false);
+    await cache.get(DOMAIN, "a");
+    await cache.get(DOMAIN, "gone");
+    expect(cache.answersFromCache("SGN.test", "a")).toBe(true);
+    expect(cache.answersFromCache(DOMAIN, "gone")).toBe(true);
+
+    clock.now = TTL + 1; // stale, still served
+    expect(cache.answersFromCache(DOMAIN, "a")).toBe(true);
+    expect(cache.answersFromCache(DOMAIN, "gone")).toBe(false); // "not found" is never served stale
+    clock.now = TTL + STALE; // past the stale window
+    expect(cache.answersFromCache(DOMAIN, "a")).toBe(false);
+
+    clock.now = 0;
+    expect(cache.answersFromCache(DOMAIN, "a")).toBe(true);
+    cache.setChangesPushed(true);
+    expect(cache.answersFromCache(DOMAIN, "a")).toBe(false);
+    // Asking changes nothing: no lookup, no counts.
+    expect(origin.calls).toHaveLength(2);
+    expect(cache.stats()).toMatchObject({ hits: 0, staleHits: 0, misses: 2 });
+  });
+});

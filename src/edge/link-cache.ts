@@ -75,6 +75,11 @@ export interface CachedLinkStore extends LinkStore {
    * keep `ttlMs`.
    */
   changesPolled(startedAt: number, fresh: boolean): void;
+  /**
+   * Whether `get` would answer this link from the cache (fresh or stale) and only a change feed
+   * could tell it changed: it is cached, and changes are not pushed (`setChangesPushed`).
+   */
+  answersFromCache(domain: string, key: string): boolean;
 }
 
 interface Entry {
@@ -100,6 +105,8 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
   let feedSince = Infinity;
   const covered = (entry: Entry, at: number) => pushed || (at - polledAt < ttlMs && entry.askedAt >= feedSince);
   const freshFor = (entry: Entry, at: number) => (entry.value ? (covered(entry, at) ? pushedTtlMs : ttlMs) : negativeTtlMs);
+  // Only found links are served stale; "not found" is asked again once it expires.
+  const servable = (entry: Entry, at: number, freshUntil: number) => (entry.value ? at < freshUntil + staleMs : at < freshUntil && entry.askedAt >= staleBefore);
 
   // A Map iterates in insertion order, so re-inserting on use keeps the least recently used first.
   const entries = new Map<string, Entry>();
@@ -146,8 +153,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
       const entry = entries.get(id);
       const at = now();
       const freshUntil = entry ? entry.askedAt + freshFor(entry, at) : 0;
-      // Only found links are served stale; "not found" is asked again once it expires.
-      if (entry && (entry.value ? at < freshUntil + staleMs : at < freshUntil && entry.askedAt >= staleBefore)) {
+      if (entry && servable(entry, at, freshUntil)) {
         entries.delete(id); // mark as most recently used
         entries.set(id, entry);
         if (at < freshUntil && entry.askedAt >= staleBefore) {
@@ -188,6 +194,13 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
       // Every (re)subscription: what was looked up before it may have missed a push.
       if (on) staleBefore = now();
       pushed = on;
+    },
+    answersFromCache(domain, key) {
+      if (pushed) return false;
+      const entry = entries.get(`${domain.toLowerCase()}\n${key}`);
+      if (!entry) return false;
+      const at = now();
+      return servable(entry, at, entry.askedAt + freshFor(entry, at));
     },
     changesPolled(startedAt, fresh) {
       // A new feed covers lookups from now on: one that began earlier may have read the origin

@@ -102,6 +102,16 @@ describe.each(backends())("edge outcomes on %s", (backend) => {
     expect(Date.now() - edited).toBeLessThan(10_000);
   });
 
+  test("on a quiet instance the first visit after an edit goes to the new destination: it waits for a poll", async () => {
+    const link = await createLink({ url: "https://example.com/quiet-before", key: "quiet-edit" });
+    expect((await visit("quiet-edit")).headers.get("location")).toBe("https://example.com/quiet-before");
+    expect((await visit("quiet-edit")).headers.get("server-timing")).toContain('desc="hit"');
+    expect((await api(`/api/v1/links/${link.id}`, { method: "PATCH", body: JSON.stringify({ url: "https://example.com/quiet-after" }) })).status).toBe(200);
+    // No visits for more than twice the 2 s poll interval: the instance is quiet, its feed behind.
+    await sleep(4_500);
+    expect((await visit("quiet-edit")).headers.get("location")).toBe("https://example.com/quiet-after");
+  });
+
   describe("not found and gone", () => {
     // One link per case, changed before its first visit: the edge caches a link for 30 s.
     test.each<[string, Record<string, unknown>, Record<string, unknown> | null]>([
