@@ -7,11 +7,13 @@ import { detachedFromTrace } from "./tracing";
 
 /**
  * The edge side of the link-change feed (docs/decisions/0032-link-change-feed.md): while requests
- * arrive, at most one poll per `intervalMs` asks which links changed since the last one, evicts
- * them, and tells the cache (`changesPolled`), which then keeps found links fresh for minutes
- * instead of refreshing every hot link every 30 s. Edits reach the edge within about one
- * interval. A failed poll changes nothing: once the last good one is older than the cache's TTL,
- * the cache is back on its TTL.
+ * arrive, a poll asks which links changed since the last one, evicts them, and tells the cache
+ * (`changesPolled`), which then keeps found links fresh for minutes instead of refreshing every
+ * hot link every 30 s. `intervalMs` bounds how old a cached answer's view of changes may be: polls
+ * start in the background a quarter interval before that, and a request that finds the last
+ * applied poll older waits for one (`behind`, `catchUp`), so an edit reaches every request that
+ * arrives an interval after it. A failed poll changes nothing: once the last good one is older
+ * than the cache's TTL, the cache is back on its TTL.
  */
 export { DEFAULT_CHANGES_POLL_MS };
 
@@ -45,14 +47,13 @@ export function originChangeSource(origin: OriginClient): ChangeSource {
 }
 
 export interface ChangeFeedOptions {
-  /** Least time between two polls' starts (ms). */
-  intervalMs?: number;
   /**
    * How far behind (ms since the last applied poll began) the feed may be before a request that
-   * the cache would answer waits for a poll (`behind`, `catchUp`). Default twice the interval: a
-   * busy isolate polls every interval in the background and never waits; a quiet one waits once.
+   * the cache would answer waits for a poll. Polls start in the background once three quarters of
+   * it have passed since the last one began: a busy isolate's feed is never that far behind, and
+   * its requests never wait; a quiet isolate's first request does.
    */
-  catchUpMs?: number;
+  intervalMs?: number;
   /**
    * Longest a request waits for that poll before it is answered from the cache anyway (ms); once a
    * wait ran out, later requests do not wait for the same poll. Default 500.
@@ -64,13 +65,13 @@ export interface ChangeFeedOptions {
 }
 
 export interface ChangeFeed {
-  /** Starts a poll in the background when one is due; `ctx` keeps the host alive for it. */
+  /** Starts a poll in the background when one is due (see `intervalMs`); `ctx` keeps the host alive for it. */
   poll(ctx?: WaitUntil): void;
   /**
    * Whether the cache's answers may miss a change only a poll would show: the feed has started
    * (a first poll names no changes, so waiting for it would tell nothing), its last poll did not
    * fail (an unreachable origin must not hold every request), and the last applied poll began more
-   * than `catchUpMs` ago.
+   * than `intervalMs` ago.
    */
   behind(): boolean;
   /**
@@ -83,7 +84,8 @@ export interface ChangeFeed {
 
 export function createChangeFeed(source: ChangeSource, cache: Pick<CachedLinkStore, "evict" | "changesPolled">, options: ChangeFeedOptions = {}): ChangeFeed {
   const { intervalMs = DEFAULT_CHANGES_POLL_MS, now = Date.now, onError } = options;
-  const { catchUpMs = 2 * intervalMs, maxWaitMs = 500 } = options;
+  const { maxWaitMs = 500 } = options;
+  const dueMs = intervalMs * 0.75;
   let cursor: string | null = null;
   let lastStart = -Infinity;
   // When the last applied poll began; whether the last poll failed.
@@ -104,7 +106,7 @@ export function createChangeFeed(source: ChangeSource, cache: Pick<CachedLinkSto
 
   function poll(ctx?: WaitUntil): void {
     const at = now();
-    if (running || at - lastStart < intervalMs) return;
+    if (running || at - lastStart < dueMs) return;
     lastStart = at;
     // Not part of the request that happened to set it off: with tracing on, a trace of its own.
     const done: Promise<void> = detachedFromTrace(() => run(at))
@@ -124,7 +126,7 @@ export function createChangeFeed(source: ChangeSource, cache: Pick<CachedLinkSto
 
   return {
     poll,
-    behind: () => cursor !== null && !failing && now() - appliedStart > catchUpMs,
+    behind: () => cursor !== null && !failing && now() - appliedStart > intervalMs,
     catchUp(ctx) {
       poll(ctx);
       const waiting = running;
