@@ -60,7 +60,7 @@ export interface ChangeFeedOptions {
    */
   maxWaitMs?: number;
   now?: () => number;
-  /** A poll failed (source unreachable or refusing); the next is tried an interval later. */
+  /** A poll failed (source unreachable or refusing); the next is tried when the next one is due. */
   onError?(error: unknown): void;
 }
 

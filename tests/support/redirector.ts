@@ -76,10 +76,18 @@ export async function startRedirector(port: number, env: Record<string, string>)
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redirector exited with ${child.exitCode}:\n${output()}`);
+    let answers = false;
     try {
-      if ((await fetch(`${url}/robots.txt`)).status === 200) return redirector;
+      answers = (await fetch(`${url}/robots.txt`)).status === 200;
     } catch {
       // not listening yet
+    }
+    if (answers) {
+      // Its log lines are written asynchronously (and read from the pipe in their own time), so an
+      // answer can come before the "redirector listening" line is in output(): wait for that too.
+      const logged = Date.now() + 5_000;
+      while (!output().includes('"msg":"redirector listening"') && Date.now() < logged) await sleep(20);
+      return redirector;
     }
     await sleep(100);
   }
@@ -87,8 +95,6 @@ export async function startRedirector(port: number, env: Record<string, string>)
   throw new Error(`redirector did not answer:\n${output()}`);
 }
 
-
-/** Waits until `count` processes have logged that they listen (multi-core mode: the first answer comes from one of them). */
 /**
  * Waits until the redirector's Redis subscription to link changes is confirmed. Until then its
  * cache keeps the short TTL, and the confirmation marks every entry cached before it stale (a push
@@ -102,6 +108,7 @@ export async function waitForSubscribed(redirector: Redirector): Promise<void> {
   }
 }
 
+/** Waits until `count` processes have logged that they listen (multi-core mode: the first answer comes from one of them). */
 export async function waitForListening(redirector: Redirector, count: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while ((redirector.output().match(/"msg":"redirector listening"/g)?.length ?? 0) < count) {
