@@ -83,8 +83,7 @@ export interface ChangeFeed {
 }
 
 export function createChangeFeed(source: ChangeSource, cache: Pick<CachedLinkStore, "evict" | "changesPolled">, options: ChangeFeedOptions = {}): ChangeFeed {
-  const { intervalMs = DEFAULT_CHANGES_POLL_MS, now = Date.now, onError } = options;
-  const { maxWaitMs = 500 } = options;
+  const { intervalMs = DEFAULT_CHANGES_POLL_MS, maxWaitMs = 500, now = Date.now, onError } = options;
   const dueMs = intervalMs * 0.75;
   let cursor: string | null = null;
   let lastStart = -Infinity;

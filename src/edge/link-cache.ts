@@ -110,6 +110,8 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
 
   // A Map iterates in insertion order, so re-inserting on use keeps the least recently used first.
   const entries = new Map<string, Entry>();
+  /** An entry's key: the domain (lower case) and the link's key. */
+  const idOf = (lowerDomain: string, key: string) => `${lowerDomain}\n${key}`;
   const inflight = new Map<string, Promise<EdgeLink | null>>();
   const counts = { hits: 0, staleHits: 0, misses: 0, negativeHits: 0, originLookups: 0, evictions: 0 };
 
@@ -149,7 +151,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
   return {
     async get(domain, key, trace, ctx) {
       domain = domain.toLowerCase();
-      const id = `${domain}\n${key}`;
+      const id = idOf(domain, key);
       const entry = entries.get(id);
       const at = now();
       const freshUntil = entry ? entry.askedAt + freshFor(entry, at) : 0;
@@ -182,7 +184,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
     },
     stats: () => ({ ...counts, size: entries.size }),
     evict(domain, key) {
-      const id = `${domain.toLowerCase()}\n${key}`;
+      const id = idOf(domain.toLowerCase(), key);
       entries.delete(id);
       inflight.delete(id);
     },
@@ -197,7 +199,7 @@ export function createCachedLinkStore(inner: LinkStore, options: CacheOptions = 
     },
     answersFromCache(domain, key) {
       if (pushed) return false;
-      const entry = entries.get(`${domain.toLowerCase()}\n${key}`);
+      const entry = entries.get(idOf(domain.toLowerCase(), key));
       if (!entry) return false;
       const at = now();
       return servable(entry, at, entry.askedAt + freshFor(entry, at));

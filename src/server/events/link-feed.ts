@@ -7,8 +7,9 @@ import type { LinkRef } from "./link-changes";
 /**
  * The link-change feed (docs/decisions/0032-link-change-feed.md): the pull twin of the Redis
  * channel in link-changes.ts, for edge caches that cannot hold a subscription (Next's middleware,
- * Workers, a redirector without Redis). Every published change is also a `link_change` row; an
- * edge polls with the cursor of its last poll and evicts what comes back.
+ * Workers, a redirector without Redis). Every change published there is also a `link_change` row,
+ * written by the change's own transaction; an edge polls with the cursor of its last poll and
+ * evicts what comes back.
  *
  * A cursor is `<xmin>.<ms>`: the oldest transaction still running when the poll read (every one
  * older had finished, so its rows were visible) and the database clock then. The next poll returns
